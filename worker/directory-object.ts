@@ -1,0 +1,3 @@
+import { DurableObject } from "cloudflare:workers";
+import type { Env } from "./env";
+export class DirectoryObject extends DurableObject<Env> {}

@@ -1,0 +1,11 @@
+// The Worker's bindings (wrangler.toml) and secrets.
+export interface Env {
+  NAMESPACE: DurableObjectNamespace<import("./namespace-object").NamespaceObject>;
+  DIRECTORY: DurableObjectNamespace<import("./directory-object").DirectoryObject>;
+  /** "disabled" turns auth off (local development only). */
+  IPAM_AUTH?: string;
+  /** JSON object mapping each bearer token to the namespaces it may use, or "*" for all. */
+  IPAM_TOKENS?: string;
+  /** Set at deploy time; shown by the Version RPC. */
+  GIT_REVISION?: string;
+}
