@@ -1,0 +1,20 @@
+// The service's view of the namespaces behind it. The Worker implements it with Durable Objects
+// (worker/namespaces.ts); tests implement it in memory.
+
+import type { Command } from "../core/types";
+import type { Outcome } from "../server/outcome";
+
+export type { Outcome };
+
+/** Per-call options: the caller's remaining time, so a call still queued when it runs out is never applied. */
+export interface BackendCallOptions {
+  timeoutMs?: number;
+}
+
+export interface IpamBackend {
+  /** Run one command against one (existing) namespace. */
+  runCommand(namespace: string, cmd: Command, opts?: BackendCallOptions): Promise<Outcome<unknown>>;
+  createNamespace(name: string, opts?: BackendCallOptions): Promise<Outcome<null>>;
+  listNamespaces(): Promise<Outcome<string[]>>;
+  deleteNamespace(name: string, opts?: BackendCallOptions): Promise<Outcome<null>>;
+}
