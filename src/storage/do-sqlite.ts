@@ -1,0 +1,167 @@
+// The Store over a Durable Object's embedded SQLite (ctx.storage.sql). One row per namespace (meta), per
+// prefix and per acquired address, so an acquire writes O(1) rows whatever the prefix's fill. A batch is one
+// transactionSync (all or nothing, fenced by the version row), followed by storage.sync() so that a resolved
+// commit means "durable on disk". Layout and reasoning: docs/storage.md.
+//
+// Only types from @cloudflare/workers-types are used; nothing here imports cloudflare:workers.
+
+import type { DurableObjectStorage, SqlStorage } from "@cloudflare/workers-types/index";
+import type { Change, IpamRecord } from "../core/types";
+import {
+  FencingError,
+  validateChange,
+  type NamespaceSnapshot,
+  type NamespaceState,
+  type Store,
+} from "./types";
+
+/** The part of DurableObjectStorage the adapter uses (a DO's ctx.storage satisfies it). */
+export type SqliteStorage = Pick<DurableObjectStorage, "sql" | "transactionSync" | "sync">;
+
+/** Schema, created idempotently. WITHOUT ROWID: the primary key is the row, so each record is one b-tree entry. */
+export const SCHEMA = [
+  `CREATE TABLE IF NOT EXISTS namespaces (
+     name    TEXT    NOT NULL PRIMARY KEY,
+     present INTEGER NOT NULL,             -- 1: exists, 0: deleted (tombstone keeps the version)
+     version INTEGER NOT NULL              -- bumped by every commit, create and delete
+   ) WITHOUT ROWID`,
+  `CREATE TABLE IF NOT EXISTS prefixes (
+     namespace   TEXT NOT NULL,
+     cidr        TEXT NOT NULL,            -- canonical CIDR
+     parent_cidr TEXT NOT NULL,            -- '' for a top-level prefix
+     PRIMARY KEY (namespace, cidr)
+   ) WITHOUT ROWID`,
+  `CREATE TABLE IF NOT EXISTS ips (
+     namespace TEXT NOT NULL,
+     prefix    TEXT NOT NULL,              -- canonical CIDR of the prefix the address was acquired from
+     ip        TEXT NOT NULL,              -- canonical address
+     PRIMARY KEY (namespace, prefix, ip)
+   ) WITHOUT ROWID`,
+];
+
+/** Counters for metrics and tests. */
+export interface DoSqliteCounters {
+  /** Successful commit batches (one transactionSync + one sync each). */
+  commits: number;
+  /** Record changes written by those batches. */
+  changes: number;
+  /** SQLite rows written (as reported by the cursors), all operations included. */
+  rowsWritten: number;
+}
+
+export class DoSqliteStore implements Store {
+  readonly backend = "do-sqlite";
+  readonly counters: DoSqliteCounters = { commits: 0, changes: 0, rowsWritten: 0 };
+  private readonly sql: SqlStorage;
+
+  constructor(private readonly storage: SqliteStorage) {
+    this.sql = storage.sql;
+    for (const stmt of SCHEMA) this.sql.exec(stmt);
+  }
+
+  async load(namespace: string): Promise<NamespaceSnapshot> {
+    const state = this.state(namespace);
+    if (!state.exists) return { ...state, records: [] };
+    const records: IpamRecord[] = [];
+    // Top-level prefixes first; the core does not depend on the order, but a reader of a dump may.
+    for (const [cidr, parentCidr] of this.sql
+      .exec<{ cidr: string; parent_cidr: string }>(
+        "SELECT cidr, parent_cidr FROM prefixes WHERE namespace = ? ORDER BY parent_cidr <> '', cidr",
+        namespace,
+      )
+      .raw()) {
+      records.push({ kind: "prefix", cidr: cidr as string, parentCidr: parentCidr as string });
+    }
+    for (const [prefix, ip] of this.sql
+      .exec<{ prefix: string; ip: string }>("SELECT prefix, ip FROM ips WHERE namespace = ?", namespace)
+      .raw()) {
+      records.push({ kind: "ip", prefix: prefix as string, ip: ip as string });
+    }
+    return { ...state, records };
+  }
+
+  async commit(namespace: string, expectedVersion: number, changes: readonly Change[]): Promise<number> {
+    changes.forEach(validateChange);
+    const version = this.storage.transactionSync(() => {
+      this.fence(namespace, expectedVersion);
+      let written = 0;
+      for (const c of changes) written += this.write(namespace, c);
+      written += this.sql.exec("UPDATE namespaces SET version = version + 1 WHERE name = ?", namespace).rowsWritten;
+      this.counters.rowsWritten += written;
+      return expectedVersion + 1;
+    });
+    await this.storage.sync();
+    this.counters.commits++;
+    this.counters.changes += changes.length;
+    return version;
+  }
+
+  async createNamespace(namespace: string): Promise<NamespaceState & { created: boolean }> {
+    const result = this.storage.transactionSync(() => {
+      const s = this.state(namespace);
+      if (s.exists) return { ...s, created: false };
+      const version = s.version + 1;
+      this.counters.rowsWritten += this.sql.exec(
+        "INSERT INTO namespaces (name, present, version) VALUES (?, 1, ?) ON CONFLICT (name) DO UPDATE SET present = 1, version = excluded.version",
+        namespace,
+        version,
+      ).rowsWritten;
+      return { exists: true, version, created: true };
+    });
+    if (result.created) await this.storage.sync();
+    return result;
+  }
+
+  async deleteNamespace(namespace: string, expectedVersion: number): Promise<number> {
+    const version = this.storage.transactionSync(() => {
+      this.fence(namespace, expectedVersion);
+      let written = this.sql.exec("DELETE FROM ips WHERE namespace = ?", namespace).rowsWritten;
+      written += this.sql.exec("DELETE FROM prefixes WHERE namespace = ?", namespace).rowsWritten;
+      written += this.sql.exec("UPDATE namespaces SET present = 0, version = version + 1 WHERE name = ?", namespace).rowsWritten;
+      this.counters.rowsWritten += written;
+      return expectedVersion + 1;
+    });
+    await this.storage.sync();
+    return version;
+  }
+
+  async listNamespaces(): Promise<string[]> {
+    return this.sql
+      .exec<{ name: string }>("SELECT name FROM namespaces WHERE present = 1")
+      .toArray()
+      .map((r) => r.name)
+      .sort();
+  }
+
+  /** Existence and version, read synchronously (0 / false for a name never created). */
+  state(namespace: string): NamespaceState {
+    const row = this.sql
+      .exec<{ present: number; version: number }>("SELECT present, version FROM namespaces WHERE name = ?", namespace)
+      .toArray()[0];
+    return row ? { exists: row.present === 1, version: row.version } : { exists: false, version: 0 };
+  }
+
+  private fence(namespace: string, expectedVersion: number): void {
+    const s = this.state(namespace);
+    if (!s.exists || s.version !== expectedVersion) throw new FencingError(namespace, expectedVersion, s);
+  }
+
+  private write(namespace: string, c: Change): number {
+    const r = c.record;
+    if (r.kind === "prefix") {
+      return c.op === "put"
+        ? this.sql.exec(
+            "INSERT INTO prefixes (namespace, cidr, parent_cidr) VALUES (?, ?, ?) ON CONFLICT (namespace, cidr) DO UPDATE SET parent_cidr = excluded.parent_cidr",
+            namespace,
+            r.cidr,
+            r.parentCidr,
+          ).rowsWritten
+        : this.sql.exec("DELETE FROM prefixes WHERE namespace = ? AND cidr = ?", namespace, r.cidr).rowsWritten;
+    }
+    return c.op === "put"
+      ? this.sql.exec("INSERT OR IGNORE INTO ips (namespace, prefix, ip) VALUES (?, ?, ?)", namespace, r.prefix, r.ip)
+          .rowsWritten
+      : this.sql.exec("DELETE FROM ips WHERE namespace = ? AND prefix = ? AND ip = ?", namespace, r.prefix, r.ip)
+          .rowsWritten;
+  }
+}

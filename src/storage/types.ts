@@ -1,0 +1,102 @@
+// Layer 3: the store interface every backend implements (DO SQLite now; Redis, Postgres, etcd, MongoDB later).
+//
+// A store keeps, per namespace, one meta record (does it exist, its version) and the core's records
+// (one per prefix, one per acquired address). It knows nothing about IPAM rules: it loads records, and it
+// applies a batch of record changes atomically, fenced by the namespace version. docs/storage.md describes
+// the contract and the DO SQLite layout.
+//
+// Versions are per namespace name and never go backwards, not even across delete and re-create: every
+// successful commit, create and delete bumps them by one. Version 0 means "this name was never created".
+
+import type { Change, IpamRecord } from "../core/types";
+
+/** What a store holds about one namespace. */
+export interface NamespaceSnapshot {
+  /** false when the namespace was never created, or was deleted. */
+  exists: boolean;
+  /** The namespace's version: 0 if the name was never created; otherwise >= 1. */
+  version: number;
+  /** The namespace's records, in no particular order (empty when it does not exist). */
+  records: IpamRecord[];
+}
+
+/** A namespace's existence and version, without its records. */
+export interface NamespaceState {
+  exists: boolean;
+  version: number;
+}
+
+export interface Store {
+  /** Short name of the backend, for logs and metrics ("do-sqlite", "memory", "redis", ...). */
+  readonly backend: string;
+
+  /** Reads a namespace's existence, version and records in one consistent read. */
+  load(namespace: string): Promise<NamespaceSnapshot>;
+
+  /**
+   * Applies `changes` in order, all or nothing, if and only if the namespace exists and its version is still
+   * `expectedVersion`; bumps the version by one and returns the new version. A put inserts or replaces the
+   * record with the same key (prefix: cidr; ip: prefix + ip), a delete of a missing record is a no-op.
+   * Throws FencingError (nothing written) when the namespace is missing or its version differs, and
+   * InvalidChangeError (nothing written) for a malformed change. Any other throw means the outcome is
+   * unknown to the caller, who must reload before writing again.
+   */
+  commit(namespace: string, expectedVersion: number, changes: readonly Change[]): Promise<number>;
+
+  /**
+   * Makes the namespace exist. Idempotent: an existing namespace is left as it is (created: false). A new or
+   * deleted one starts empty with its version bumped.
+   */
+  createNamespace(namespace: string): Promise<NamespaceState & { created: boolean }>;
+
+  /**
+   * Deletes the namespace and every record it holds, if its version is still `expectedVersion`, leaving a
+   * tombstone (exists: false, version bumped) so versions stay monotonic. Returns the new version. Throws
+   * FencingError when it is missing or its version differs. Emptiness is the caller's rule, not the store's.
+   */
+  deleteNamespace(namespace: string, expectedVersion: number): Promise<number>;
+
+  /** Names of the namespaces that exist in this store, sorted by code unit. */
+  listNamespaces(): Promise<string[]>;
+}
+
+/** A fenced write was refused: the namespace changed (or vanished) since the writer last read it. */
+export class FencingError extends Error {
+  override readonly name = "FencingError";
+  constructor(
+    readonly namespace: string,
+    readonly expectedVersion: number,
+    readonly actual: NamespaceState,
+  ) {
+    super(
+      actual.exists
+        ? `namespace ${JSON.stringify(namespace)} is at version ${actual.version}, not ${expectedVersion}: another writer changed it`
+        : `namespace ${JSON.stringify(namespace)} does not exist (version ${actual.version}), expected version ${expectedVersion}`,
+    );
+  }
+}
+
+/** A batch held a change the store cannot represent; nothing of the batch was written. */
+export class InvalidChangeError extends Error {
+  override readonly name = "InvalidChangeError";
+}
+
+/** Checks one change's shape; every adapter calls this for the whole batch before writing anything. */
+export function validateChange(c: Change): void {
+  if (c === null || typeof c !== "object" || (c.op !== "put" && c.op !== "delete")) {
+    throw new InvalidChangeError(`invalid change op: ${JSON.stringify((c as { op?: unknown } | null)?.op)}`);
+  }
+  const r = c.record as unknown as Partial<Record<string, unknown>> | null;
+  if (r === null || typeof r !== "object") throw new InvalidChangeError("change without a record");
+  if (r.kind === "prefix") {
+    if (typeof r.cidr !== "string" || r.cidr === "" || typeof r.parentCidr !== "string") {
+      throw new InvalidChangeError(`invalid prefix record: ${JSON.stringify(r)}`);
+    }
+  } else if (r.kind === "ip") {
+    if (typeof r.prefix !== "string" || r.prefix === "" || typeof r.ip !== "string" || r.ip === "") {
+      throw new InvalidChangeError(`invalid ip record: ${JSON.stringify(r)}`);
+    }
+  } else {
+    throw new InvalidChangeError(`invalid record kind: ${JSON.stringify(r.kind)}`);
+  }
+}
