@@ -9,3 +9,12 @@ export interface Env {
   /** Set at deploy time; shown by the Version RPC. */
   GIT_REVISION?: string;
 }
+
+// `env` from "cloudflare:test" (and cloudflare:workers) is typed as Cloudflare.Env: make it this Env.
+declare global {
+  namespace Cloudflare {
+    // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+    interface Env extends WorkerEnv {}
+  }
+}
+type WorkerEnv = Env;

@@ -1,8 +1,84 @@
+// The Worker: go-ipam's API (Connect JSON, Connect binary, gRPC-Web) on /api.v1.IpamService/*, plus
+// /health and /metrics. One Durable Object per namespace does the work (worker/namespaces.ts).
+
+import { Hono } from "hono";
+import { checkNamespaceName, isIpamError } from "../src/core/index";
+import { mayUse } from "../src/service/index";
+import { authConfig, authenticate } from "./auth";
+import { backendFor } from "./backend";
 import type { Env } from "./env";
+import { logCall, logNotice } from "./log";
+import { metrics } from "./metrics";
+import { namespaceStats } from "./namespaces";
+import { protocolOf, rpcName, serveRpc } from "./rpc";
+import { VERSION } from "./version";
+
 export { NamespaceObject } from "./namespace-object";
 export { DirectoryObject } from "./directory-object";
-export default {
-  async fetch(_req: Request, env: Env): Promise<Response> {
-    return new Response(await env.NAMESPACE.get(env.NAMESPACE.idFromName("root")).ping());
-  },
-} satisfies ExportedHandler<Env>;
+
+let warnedDisabled = false;
+
+const app = new Hono<{ Bindings: Env }>();
+
+app.get("/health", (c) => c.json({ status: "ok", version: VERSION }));
+
+app.get("/metrics", async (c) => {
+  const env = c.env;
+  let access;
+  try {
+    access = await authenticate(await authConfig(env), c.req.header("authorization") ?? null);
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    return c.text(`${msg}\n`, (e as { code?: number }).code === 13 ? 500 : 401);
+  }
+  const name = c.req.query("namespace");
+  if (name === undefined) return metricsResponse(metrics.render());
+  try {
+    checkNamespaceName(name);
+  } catch (e) {
+    if (isIpamError(e)) return c.text(`${e.message}\n`, 400);
+    throw e;
+  }
+  if (!mayUse(access, name)) return c.text(`token has no access to namespace ${JSON.stringify(name)}\n`, 403);
+  const out = await namespaceStats(env, name);
+  if (!out.ok) {
+    return c.text(`${out.message}\n`, out.kind === "namespace_not_found" ? 404 : out.kind === "invalid_input" ? 400 : 500);
+  }
+  return metricsResponse(metrics.render({ name, stats: out.result }));
+});
+
+app.all("/api.v1.IpamService/*", async (c) => {
+  const env = c.env;
+  const started = Date.now();
+  const auth = authConfig(env);
+  if (!warnedDisabled && (await auth).mode === "disabled") {
+    warnedDisabled = true;
+    logNotice("auth disabled: IPAM_AUTH=disabled, every caller may use every namespace (local development only)");
+  }
+  const path = new URL(c.req.url).pathname;
+  const { response, call } = await serveRpc(c.req.raw, {
+    backend: backendFor(env),
+    auth,
+    version: { version: VERSION, revision: env.GIT_REVISION ?? "" },
+  });
+  const rpc = rpcName(path);
+  const durationMs = Date.now() - started;
+  const code = call.code ?? "unknown";
+  metrics.record(rpc, code, durationMs);
+  logCall({
+    rpc,
+    namespace: call.namespace,
+    code,
+    durationMs,
+    protocol: protocolOf(c.req.header("content-type") ?? null),
+    status: response.status,
+    error: call.error,
+  });
+  return response;
+});
+
+function metricsResponse(text: string): Response {
+  return new Response(text, { headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" } });
+}
+
+export default app satisfies ExportedHandler<Env>;

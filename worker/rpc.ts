@@ -1,0 +1,181 @@
+// Connect (JSON and binary) and gRPC-Web for api.v1.IpamService, as a fetch handler.
+//
+// One router per isolate; everything that depends on the request or the bindings (backend, caller's
+// access, version, the call record for logs and metrics) travels as Connect context values.
+// Plain gRPC needs HTTP/2 with trailers, which a Worker cannot answer: it is not enabled, so a gRPC
+// request gets 415 and go-ipam Go clients switch to connect.WithGRPCWeb() or drop connect.WithGRPC().
+
+import { Code, ConnectError, createConnectRouter, createContextKey, createContextValues, type Interceptor } from "@connectrpc/connect";
+import {
+  universalServerRequestFromFetch,
+  universalServerResponseToFetch,
+  type UniversalHandler,
+} from "@connectrpc/connect/protocol";
+import { codeFromHttpStatus, codeToString } from "@connectrpc/connect/protocol-connect";
+import { trailerFlag, trailerParse } from "@connectrpc/connect/protocol-grpc-web";
+import { IpamService } from "../src/gen/api/v1/ipam_pb";
+import { type CallRecord, createIpamService, type IpamBackend, kAccess, kBackend, kCall, kVersion, type VersionInfo } from "../src/service/index";
+import { type AuthConfig, authenticate } from "./auth";
+
+/** Request bodies above this are refused with resource_exhausted before they are parsed. */
+export const READ_MAX_BYTES = 8 * 1024 * 1024;
+
+const kAuthConfig = createContextKey<Promise<AuthConfig> | undefined>(undefined, { description: "auth config" });
+
+/** Note the outcome of the implementation (interceptors see it; request-gate and parse errors are not). */
+const recordOutcome: Interceptor = (next) => async (req) => {
+  const call = req.contextValues.get(kCall);
+  try {
+    const res = await next(req);
+    if (call) call.code = "ok";
+    return res;
+  } catch (e) {
+    const err = ConnectError.from(e);
+    if (call) {
+      call.code = codeToString(err.code);
+      call.error = err.rawMessage;
+    }
+    throw err;
+  }
+};
+
+const router = createConnectRouter({
+  connect: true,
+  grpcWeb: true,
+  grpc: false,
+  readMaxBytes: READ_MAX_BYTES,
+  requireConnectProtocolHeader: false,
+  interceptors: [recordOutcome],
+  // Runs after the headers arrive and before the body is read: unauthenticated calls are never parsed.
+  async requestGate(ctx) {
+    const call = ctx.values.get(kCall);
+    try {
+      const config = ctx.values.get(kAuthConfig);
+      if (!config) throw new ConnectError("auth is not set up", Code.Internal);
+      ctx.values.set(kAccess, await authenticate(await config, ctx.requestHeader.get("authorization")));
+    } catch (e) {
+      const err = ConnectError.from(e);
+      if (call) {
+        call.code = codeToString(err.code);
+        call.error = err.rawMessage;
+      }
+      throw err;
+    }
+  },
+});
+router.service(IpamService, createIpamService());
+
+const handlers = new Map<string, UniversalHandler>(router.handlers.map((h) => [h.requestPath, h]));
+
+/** The RPC's name for logs and metrics (bounded: unknown paths are "unknown"). */
+export function rpcName(path: string): string {
+  return handlers.get(path)?.method.name ?? "unknown";
+}
+
+export function protocolOf(contentType: string | null): string {
+  const ct = (contentType ?? "").toLowerCase();
+  if (ct.startsWith("application/grpc-web")) return "grpc-web";
+  if (ct.startsWith("application/grpc")) return "grpc";
+  if (/^application\/(connect\+)?json/.test(ct)) return "connect-json";
+  if (/^application\/(connect\+)?proto/.test(ct)) return "connect-proto";
+  return "unknown";
+}
+
+export interface RpcDeps {
+  backend: IpamBackend;
+  auth: Promise<AuthConfig>;
+  version: VersionInfo;
+}
+
+export interface RpcResult {
+  response: Response;
+  call: CallRecord;
+}
+
+/** Serve one request to /api.v1.IpamService/<Rpc>. */
+export async function serveRpc(request: Request, deps: RpcDeps): Promise<RpcResult> {
+  const call: CallRecord = {};
+  const handler = handlers.get(new URL(request.url).pathname);
+  if (!handler) {
+    call.code = "unimplemented";
+    return { response: new Response(null, { status: 404 }), call };
+  }
+  const values = createContextValues()
+    .set(kCall, call)
+    .set(kBackend, deps.backend)
+    .set(kAuthConfig, deps.auth)
+    .set(kVersion, deps.version);
+  const uReq = universalServerRequestFromFetch(request, { httpVersion: "1.1" });
+  uReq.contextValues = values;
+  let response: Response;
+  try {
+    response = universalServerResponseToFetch(await handler(uReq));
+  } catch (e) {
+    // The handlers answer errors themselves; this is a last line of defence.
+    call.code = "internal";
+    call.error = e instanceof Error ? e.message : String(e);
+    response = new Response(null, { status: 500 });
+  }
+  if (call.code === undefined) {
+    const { code, message } = await outcomeOfResponse(response);
+    call.code = code;
+    if (message !== undefined) call.error = message;
+  }
+  return { response, call };
+}
+
+/**
+ * The Connect code of a response the implementation did not answer itself (a malformed body, a body over
+ * the limit, an unsupported content type). Reads a clone of the (small) error body.
+ */
+async function outcomeOfResponse(res: Response): Promise<{ code: string; message?: string }> {
+  const ct = res.headers.get("content-type") ?? "";
+  if (ct.startsWith("application/grpc-web")) {
+    const h = res.headers.get("grpc-status");
+    if (h !== null) return { code: grpcCode(h), message: decodeGrpcMessage(res.headers.get("grpc-message")) };
+    const bytes = new Uint8Array(await res.clone().arrayBuffer());
+    let off = 0;
+    while (off + 5 <= bytes.length) {
+      const flag = bytes[off];
+      const len = new DataView(bytes.buffer, bytes.byteOffset + off + 1, 4).getUint32(0);
+      if ((flag & trailerFlag) === trailerFlag) {
+        const trailer = trailerParse(bytes.subarray(off + 5, off + 5 + len));
+        return { code: grpcCode(trailer.get("grpc-status")), message: decodeGrpcMessage(trailer.get("grpc-message")) };
+      }
+      off += 5 + len;
+    }
+    return { code: "unknown" };
+  }
+  if (res.status === 200) return { code: "ok" };
+  // An unsupported content type or encoding: the client asked for a protocol we do not implement.
+  if (res.status === 415) {
+    return { code: "unimplemented", message: "unsupported content type (served: Connect JSON/binary and gRPC-Web; plain gRPC is not)" };
+  }
+  if (ct.startsWith("application/json")) {
+    try {
+      const body = (await res.clone().json()) as { code?: unknown; message?: unknown };
+      if (typeof body.code === "string") {
+        return { code: body.code, message: typeof body.message === "string" ? body.message : undefined };
+      }
+    } catch {
+      // fall through
+    }
+  }
+  return { code: codeToString(codeFromHttpStatus(res.status)) };
+}
+
+function grpcCode(status: string | null): string {
+  if (status === null) return "unknown";
+  if (status === "0") return "ok";
+  const n = Number(status);
+  return Number.isInteger(n) && n > 0 && n <= 16 ? codeToString(n as Code) : "unknown";
+}
+
+function decodeGrpcMessage(m: string | null): string | undefined {
+  if (m === null) return undefined;
+  try {
+    return decodeURIComponent(m);
+  } catch {
+    return m;
+  }
+}
