@@ -1,1 +1,3 @@
-export const x = 1;
+// The library entry point: the IPAM core and the address math it is built on.
+export * from "./core";
+export * as net from "./net";

@@ -1,0 +1,74 @@
+// Rebuilds a namespace from records (a store's rows, or a dump), checking that they describe a state the
+// commands could have produced: canonical CIDRs and addresses, no overlaps, children inside free space of
+// their parent, addresses inside their prefix, no prefix holding both addresses and children.
+import { NetParseError, type Prefix, formatAddr, formatPrefix, maskPrefix, parseAddr, parsePrefix } from "../net";
+import { IpamError, invalidDump } from "./errors";
+import type { Namespace } from "./namespace";
+import type { IPRecord, IpamRecord, PrefixRecord } from "./types";
+
+export function buildNamespace(ns: Namespace, records: Iterable<IpamRecord>): Namespace {
+  const prefixes: { record: PrefixRecord; prefix: Prefix }[] = [];
+  const ips: IPRecord[] = [];
+  for (const record of records) {
+    if (record?.kind === "prefix") prefixes.push({ record, prefix: canonicalPrefix(record.cidr) });
+    else if (record?.kind === "ip") ips.push(record);
+    else throw invalidDump(`unknown record ${JSON.stringify(record)}`);
+  }
+  prefixes.sort((a, b) => a.prefix.bits - b.prefix.bits); // parents before children
+  for (const { record, prefix } of prefixes) {
+    if (ns.prefixes.has(record.cidr)) throw invalidDump(`prefix ${record.cidr} appears twice`);
+    if (record.parentCidr === "" || record.parentCidr === undefined) {
+      try {
+        ns.insertTopLevel(prefix, record.cidr);
+      } catch (e) {
+        throw e instanceof IpamError ? invalidDump(e.message) : e;
+      }
+      continue;
+    }
+    const parent = ns.prefixes.get(record.parentCidr);
+    if (parent === undefined)
+      throw invalidDump(`prefix ${record.cidr} names parent ${record.parentCidr}, which does not exist`);
+    const size = parent.size >> BigInt(prefix.bits - parent.bits);
+    if (prefix.family !== parent.family || prefix.bits <= parent.bits || !parent.freeSpace().takeSpecific(prefix.addr, size)) {
+      if (parent.children === null) parent.free = null;
+      throw invalidDump(`child prefix ${record.cidr} is not inside free space of its parent ${parent.cidr}`);
+    }
+    ns.insertChild(parent, prefix, record.cidr);
+  }
+  for (const record of ips) {
+    const node = ns.prefixes.get(record.prefix);
+    if (node === undefined) throw invalidDump(`ip ${record.ip} names prefix ${record.prefix}, which does not exist`);
+    const addr = canonicalAddr(record.ip);
+    if (addr.family !== node.family || addr.value < node.first || addr.value > node.last)
+      throw invalidDump(`ip ${record.ip} is not in its prefix ${node.cidr}`);
+    if (!node.ips.add(addr.value)) throw invalidDump(`ip ${record.ip} appears twice in prefix ${node.cidr}`);
+  }
+  for (const node of ns.prefixes.values())
+    if (node.children !== null && node.hasIPs())
+      throw invalidDump(`prefix ${node.cidr} holds both ips and child prefixes`);
+  return ns;
+}
+
+function canonicalPrefix(cidr: unknown): Prefix {
+  if (typeof cidr !== "string") throw invalidDump(`prefix cidr ${JSON.stringify(cidr)} is not a string`);
+  const prefix = maskPrefix(parseOrInvalid(() => parsePrefix(cidr)));
+  const canonical = formatPrefix(prefix);
+  if (canonical !== cidr) throw invalidDump(`prefix ${cidr} is not canonical, expected ${canonical}`);
+  return prefix;
+}
+
+function canonicalAddr(ip: unknown) {
+  if (typeof ip !== "string") throw invalidDump(`ip ${JSON.stringify(ip)} is not a string`);
+  const addr = parseOrInvalid(() => parseAddr(ip));
+  const canonical = formatAddr(addr.family, addr.value, addr.zone);
+  if (addr.zone !== "" || canonical !== ip) throw invalidDump(`ip ${ip} is not canonical, expected ${canonical}`);
+  return addr;
+}
+
+function parseOrInvalid<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (e) {
+    throw e instanceof NetParseError ? invalidDump(e.message) : e;
+  }
+}

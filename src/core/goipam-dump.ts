@@ -1,0 +1,80 @@
+// The original go-ipam's Dump format (reference §2.13), for migrating in and out: a JSON array of
+//   {"Cidr","ParentCidr","Namespace","AvailableChildPrefixes","ChildPrefixLength","IsParent","IPs","Version"}
+// in that field order, map keys sorted as Go's encoding/json sorts them.
+import { NetParseError, formatAddr, formatPrefix, maskPrefix, parseAddr, parsePrefix } from "../net";
+import { dumpRecords, isObject } from "./dump";
+import { invalidDump, unableToUnmarshal } from "./errors";
+import type { Namespace } from "./namespace";
+import type { IpamRecord } from "./types";
+
+export function exportGoIpamDump(ns: Namespace): string {
+  const out = ns.sortedPrefixes().map((node) => {
+    const children: Record<string, boolean> = {};
+    if (node.children !== null) for (const cidr of [...node.children.keys()].sort()) children[cidr] = false;
+    const ips: Record<string, boolean> = {};
+    for (const ip of Array.from(node.ips.values(), (v) => node.formatAddress(v)).sort()) ips[ip] = true;
+    return {
+      Cidr: node.cidr,
+      ParentCidr: node.parentCidr,
+      Namespace: "",
+      AvailableChildPrefixes: children,
+      ChildPrefixLength: 0,
+      IsParent: node.children !== null,
+      IPs: ips,
+      Version: 0,
+    };
+  });
+  return JSON.stringify(out);
+}
+
+/**
+ * Records from a go-ipam dump (or from our own format, recognised by its "format" field). Everything is
+ * canonicalised. Which children are live is taken from the child prefixes present in the dump, not from the
+ * parent's AvailableChildPrefixes map: ranges go-ipam leaked (a child deleted directly, a host-bits key) come
+ * back as free space, and a child whose parent is missing (go-ipam's orphans) becomes a top-level prefix.
+ */
+export function parseGoIpamDump(text: string): IpamRecord[] {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw unableToUnmarshal((e as Error).message);
+  }
+  if (doc === null) return [];
+  if (isObject(doc) && "format" in doc) return dumpRecords(doc);
+  if (!Array.isArray(doc)) throw unableToUnmarshal("a dump must be a JSON array of prefixes (or null)");
+  const entries = doc.map((p, i) => {
+    if (!isObject(p) || typeof p.Cidr !== "string") throw invalidDump(`element ${i} must be an object with a string "Cidr"`);
+    if (p.ParentCidr !== undefined && typeof p.ParentCidr !== "string") throw invalidDump(`element ${i}: "ParentCidr" must be a string`);
+    if (p.IPs !== undefined && p.IPs !== null && !isObject(p.IPs)) throw invalidDump(`element ${i}: "IPs" must be an object`);
+    return {
+      cidr: canonical(p.Cidr),
+      parentCidr: p.ParentCidr ? canonical(p.ParentCidr) : "",
+      ips: Object.entries((p.IPs ?? {}) as Record<string, unknown>).filter(([, held]) => held === true).map(([ip]) => canonicalIP(ip)),
+    };
+  });
+  const present = new Set(entries.map((e) => e.cidr));
+  const records: IpamRecord[] = [];
+  for (const e of entries) {
+    records.push({ kind: "prefix", cidr: e.cidr, parentCidr: present.has(e.parentCidr) ? e.parentCidr : "" });
+    for (const ip of e.ips) records.push({ kind: "ip", prefix: e.cidr, ip });
+  }
+  return records;
+}
+
+function canonical(cidr: string): string {
+  try {
+    return formatPrefix(maskPrefix(parsePrefix(cidr)));
+  } catch (e) {
+    throw e instanceof NetParseError ? invalidDump(e.message) : e;
+  }
+}
+
+function canonicalIP(ip: string): string {
+  try {
+    const a = parseAddr(ip);
+    return formatAddr(a.family, a.value, a.zone);
+  } catch (e) {
+    throw e instanceof NetParseError ? invalidDump(e.message) : e;
+  }
+}

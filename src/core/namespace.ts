@@ -1,0 +1,321 @@
+// A namespace's whole IPAM state in memory. `apply` runs one command synchronously and returns its result plus
+// the record changes to persist; a failing command throws an IpamError and leaves the state as it was.
+import { type Family, NetParseError, type Prefix, bitLen, formatPrefix, maskPrefix, parseAddr, parsePrefix } from "../net";
+import { BTree, compareBigints } from "./btree";
+import { buildNamespace } from "./builder";
+import { ChurnSafeMap } from "./churn-safe-map";
+import { exportDump, parseDump } from "./dump";
+import * as E from "./errors";
+import { exportGoIpamDump, parseGoIpamDump } from "./goipam-dump";
+import { PrefixNode } from "./prefix-node";
+import type { Change, Command, IpamRecord, PrefixInfo, ResultOf, Usage } from "./types";
+import { usageOf } from "./usage";
+
+export interface Applied<R> {
+  result: R;
+  changes: Change[];
+}
+
+export interface NamespaceStats {
+  prefixes: number;
+  acquiredIPs: bigint;
+  /** Addresses of the prefixes that can hold IPs (those without children). */
+  availableIPs: bigint;
+}
+
+export class Namespace {
+  /** Every prefix by canonical CIDR, parents inserted before their children. */
+  readonly prefixes = new ChurnSafeMap<string, PrefixNode>();
+  /** Top-level prefixes by first address, per family, for O(log n) overlap checks. */
+  private readonly topLevel = {
+    4: new BTree<bigint, PrefixNode>(undefined, compareBigints),
+    6: new BTree<bigint, PrefixNode>(undefined, compareBigints),
+  };
+
+  /** Rebuilds a namespace from its records; throws IpamError (invalid_input) if they are inconsistent. */
+  static fromRecords(records: Iterable<IpamRecord>): Namespace {
+    return buildNamespace(new Namespace(), records);
+  }
+
+  get isEmpty(): boolean {
+    return this.prefixes.size === 0;
+  }
+
+  apply<C extends Command>(cmd: C): Applied<ResultOf<C>> {
+    return this.run(cmd) as Applied<ResultOf<C>>;
+  }
+
+  private run(cmd: Command): Applied<unknown> {
+    switch (cmd.op) {
+      case "createPrefix":
+        return this.createPrefix(cmd.cidr);
+      case "deletePrefix":
+        return this.deletePrefix(cmd.cidr);
+      case "getPrefix":
+        return unchanged(info(this.lookup(cmd.cidr)));
+      case "listPrefixes":
+        return unchanged(this.sortedPrefixes().map(info));
+      case "prefixUsage":
+        return unchanged(usageOf(this.lookup(cmd.cidr)) satisfies Usage);
+      case "acquireChildPrefix":
+        return this.acquireChildPrefix(cmd.cidr, cmd.length, cmd.childCidr);
+      case "releaseChildPrefix":
+        return this.releaseChildPrefix(cmd.cidr);
+      case "acquireIP":
+        return this.acquireIP(cmd.prefixCidr, cmd.ip);
+      case "releaseIP":
+        return this.releaseIP(cmd.prefixCidr, cmd.ip);
+      case "listIPs": {
+        const node = this.lookupWrapped(cmd.prefixCidr);
+        return unchanged(Array.from(node.ips.values(), (v) => node.formatAddress(v)));
+      }
+      case "dump":
+        return unchanged(exportDump(this));
+      case "load":
+        return this.load(parseDump(cmd.dump));
+      case "exportGoIpam":
+        return unchanged(exportGoIpamDump(this));
+      case "importGoIpam":
+        return this.load(parseGoIpamDump(cmd.dump));
+      default:
+        throw E.invalidDump(`unknown command ${JSON.stringify((cmd as { op?: unknown }).op)}`);
+    }
+  }
+
+  /** Every record needed to rebuild this namespace, parents before children. */
+  records(): IpamRecord[] {
+    const out: IpamRecord[] = [];
+    for (const node of this.prefixes.values()) out.push(prefixRecord(node));
+    for (const node of this.prefixes.values())
+      for (const v of node.ips.values()) out.push({ kind: "ip", prefix: node.cidr, ip: node.formatAddress(v) });
+    return out;
+  }
+
+  stats(): NamespaceStats {
+    let acquiredIPs = 0n;
+    let availableIPs = 0n;
+    for (const node of this.prefixes.values()) {
+      acquiredIPs += node.ips.size;
+      if (node.children === null) availableIPs += node.size;
+    }
+    return { prefixes: this.prefixes.size, acquiredIPs, availableIPs };
+  }
+
+  /** Prefixes ordered by family, address, then length (parents before their children). */
+  sortedPrefixes(): PrefixNode[] {
+    return [...this.prefixes.values()].sort(
+      (a, b) => a.family - b.family || compareBigints(a.first, b.first) || a.bits - b.bits,
+    );
+  }
+
+  // ---- building blocks shared with the record builder ----
+
+  /** Adds a top-level prefix; throws on overlap. Does not reserve addresses. */
+  insertTopLevel(prefix: Prefix, cidr: string): PrefixNode {
+    const node = new PrefixNode(prefix, cidr, null);
+    const clash = this.overlapping(node);
+    if (clash !== undefined) throw E.overlaps(cidr, clash.cidr);
+    this.topLevel[node.family].set(node.first, node);
+    this.prefixes.set(cidr, node);
+    return node;
+  }
+
+  /** Adds a child whose range has already been taken from the parent's free space. */
+  insertChild(parent: PrefixNode, prefix: Prefix, cidr: string): PrefixNode {
+    const child = new PrefixNode(prefix, cidr, parent);
+    parent.addChild(child);
+    this.prefixes.set(cidr, child);
+    return child;
+  }
+
+  private remove(node: PrefixNode): void {
+    this.prefixes.delete(node.cidr);
+    if (node.parent === null) this.topLevel[node.family].delete(node.first);
+    else {
+      node.parent.free!.release(node.first, node.size);
+      node.parent.removeChild(node);
+    }
+  }
+
+  private overlapping(node: PrefixNode): PrefixNode | undefined {
+    const tree = this.topLevel[node.family];
+    const below = tree.getPairOrNextLower(node.first);
+    if (below !== undefined && below[1].last >= node.first) return below[1];
+    const above = tree.getPairOrNextHigher(node.first);
+    if (above !== undefined && above[1].first <= node.last) return above[1];
+    return undefined;
+  }
+
+  // ---- lookups (go-ipam's PrefixFrom) ----
+
+  /** PrefixFrom: the prefix with this CIDR after masking; parse errors and misses as go-ipam words them. */
+  lookup(raw: string): PrefixNode {
+    const hit = this.prefixes.get(raw);
+    if (hit !== undefined) return hit;
+    const canonical = formatPrefix(maskPrefix(parseCidrOrThrow(raw, (m) => new E.IpamError("invalid_input", m))));
+    const node = this.prefixes.get(canonical);
+    if (node === undefined) throw E.prefixNotFound(canonical);
+    return node;
+  }
+
+  /** A lookup inside an acquire, release or delete: `NotFound: unable to find prefix for cidr:...`. */
+  private lookupWrapped(raw: string): PrefixNode {
+    const hit = this.prefixes.get(raw);
+    if (hit !== undefined) return hit;
+    try {
+      return this.lookup(raw);
+    } catch (e) {
+      throw E.unableToFindPrefix(raw, e as E.IpamError);
+    }
+  }
+
+  // ---- commands ----
+
+  private createPrefix(raw: string): Applied<PrefixInfo> {
+    const prefix = maskPrefix(parseCidrOrThrow(raw, (m) => E.unableToParseCidr(raw, m)));
+    const cidr = formatPrefix(prefix);
+    const node = this.insertTopLevel(prefix, cidr);
+    const changes: Change[] = [put(prefixRecord(node))];
+    reserve(node, changes);
+    return { result: info(node), changes };
+  }
+
+  private deletePrefix(raw: string): Applied<PrefixInfo> {
+    const node = this.lookupWrapped(raw);
+    if (node.hasIPs()) throw E.deleteHasIPs(node.cidr);
+    if (node.children !== null) throw E.deleteHasChildren(node.cidr, node.children.size);
+    return { result: info(node), changes: this.removeWithRecords(node) };
+  }
+
+  private acquireChildPrefix(rawParent: string, length: number, rawChild?: string): Applied<PrefixInfo> {
+    const parent = this.lookupWrapped(rawParent);
+    let child: Prefix | undefined;
+    if (rawChild !== undefined && rawChild !== "") {
+      child = maskPrefix(parseCidrOrThrow(rawChild, (m) => E.unableToParseChildCidr(rawChild, m)));
+      length = child.bits;
+    }
+    if (!Number.isInteger(length) || length <= parent.bits) throw E.lengthTooSmall(length, parent.bits);
+    const bitlen = bitLen(parent.family);
+    if (length > bitlen) throw E.lengthTooLarge(length, bitlen);
+    if (parent.hasIPs()) throw E.childOnPrefixWithIPs(parent.cidr);
+    const size = 1n << BigInt(bitlen - length);
+    let start: bigint;
+    if (child !== undefined) {
+      if (child.family !== parent.family || !parent.freeSpace().takeSpecific(child.addr, size)) {
+        this.dropEmptyFreeSpace(parent);
+        throw E.specificChildNotAvailable(rawChild!, rawParent);
+      }
+      start = child.addr;
+    } else {
+      const taken = parent.freeSpace().takeBestFit(size);
+      if (taken === undefined) {
+        const free = Array.from(parent.freeBlocks(), (b) => parent.blockCidr(b.start, b.size));
+        this.dropEmptyFreeSpace(parent);
+        throw E.noChildAvailable(rawParent, length, free);
+      }
+      start = taken;
+    }
+    const prefix: Prefix = { family: parent.family, addr: start, bits: length };
+    const node = this.insertChild(parent, prefix, formatPrefix(prefix));
+    const changes: Change[] = [put(prefixRecord(node))];
+    reserve(node, changes);
+    return { result: info(node), changes };
+  }
+
+  /** A failed first child must not leave a parent marked as having children. */
+  private dropEmptyFreeSpace(parent: PrefixNode): void {
+    if (parent.children === null) parent.free = null;
+  }
+
+  private releaseChildPrefix(raw: string): Applied<PrefixInfo> {
+    const node = this.lookup(raw);
+    if (node.parent === null) throw E.notAChild(node.cidr);
+    if (node.hasIPs()) throw E.releaseChildHasIPs(node.cidr);
+    if (node.children !== null) throw E.releaseChildHasChildren(node.cidr);
+    return { result: info(node), changes: this.removeWithRecords(node) };
+  }
+
+  private removeWithRecords(node: PrefixNode): Change[] {
+    const changes: Change[] = [];
+    for (const v of node.ips.values())
+      changes.push({ op: "delete", record: { kind: "ip", prefix: node.cidr, ip: node.formatAddress(v) } });
+    changes.push({ op: "delete", record: prefixRecord(node) });
+    this.remove(node);
+    return changes;
+  }
+
+  private acquireIP(rawPrefix: string, rawIP?: string) {
+    const node = this.lookupWrapped(rawPrefix);
+    if (node.children !== null) throw E.acquireIPOnParent(node.cidr);
+    let value: bigint | undefined;
+    if (rawIP !== undefined && rawIP !== "") {
+      let addr;
+      try {
+        addr = parseAddr(rawIP);
+      } catch (e) {
+        if (e instanceof NetParseError) throw E.ipNotValid(rawIP);
+        throw e;
+      }
+      if (addr.family !== node.family || addr.zone !== "" || addr.value < node.first || addr.value > node.last)
+        throw E.ipNotInPrefix(rawIP, rawPrefix);
+      if (node.ips.has(addr.value)) throw E.ipAlreadyAllocated(node.formatAddress(addr.value));
+      value = addr.value;
+    } else {
+      value = node.ips.lowestFree(node.first, node.last);
+      if (value === undefined) throw E.noIPAvailable(node.cidr, node.ips.size);
+    }
+    node.ips.add(value);
+    const ip = node.formatAddress(value);
+    return { result: { ip, parentPrefix: node.cidr }, changes: [put({ kind: "ip", prefix: node.cidr, ip })] };
+  }
+
+  private releaseIP(rawPrefix: string, rawIP: string) {
+    const node = this.lookupWrapped(rawPrefix);
+    let addr;
+    try {
+      addr = parseAddr(rawIP);
+    } catch (e) {
+      if (e instanceof NetParseError) throw E.releaseIPParse(rawIP, e.message);
+      throw e;
+    }
+    if (addr.family !== node.family || addr.zone !== "" || !node.ips.delete(addr.value))
+      throw E.ipNotAllocated(rawIP, rawPrefix);
+    const ip = node.formatAddress(addr.value);
+    return {
+      result: { ip, parentPrefix: node.cidr },
+      changes: [{ op: "delete", record: { kind: "ip", prefix: node.cidr, ip } } as Change],
+    };
+  }
+
+  private load(records: IpamRecord[]): Applied<null> {
+    if (!this.isEmpty) throw E.loadIntoNonEmpty();
+    const built = Namespace.fromRecords(records); // built aside, so a bad dump leaves this namespace untouched
+    for (const [cidr, node] of built.prefixes) this.prefixes.set(cidr, node);
+    for (const family of [4, 6] as const)
+      for (const [first, node] of built.topLevel[family].entries()) this.topLevel[family].set(first, node);
+    return { result: null, changes: this.records().map(put) };
+  }
+}
+
+function parseCidrOrThrow(raw: string, wrap: (message: string) => E.IpamError): Prefix {
+  try {
+    return parsePrefix(raw);
+  } catch (e) {
+    if (e instanceof NetParseError) throw wrap(e.message);
+    throw e;
+  }
+}
+
+function reserve(node: PrefixNode, changes: Change[]): void {
+  for (const v of node.reservedAddresses()) {
+    node.ips.add(v);
+    changes.push(put({ kind: "ip", prefix: node.cidr, ip: node.formatAddress(v) }));
+  }
+}
+
+const info = (node: PrefixNode): PrefixInfo => ({ cidr: node.cidr, parentCidr: node.parentCidr });
+const unchanged = <R>(result: R): Applied<R> => ({ result, changes: [] });
+const put = (record: IpamRecord): Change => ({ op: "put", record });
+export const prefixRecord = (node: PrefixNode): IpamRecord => ({ kind: "prefix", cidr: node.cidr, parentCidr: node.parentCidr });
+
+export type { Family };

@@ -1,0 +1,96 @@
+// One prefix of a namespace: its range, the addresses acquired from it, and (while it has children) the free
+// space left for further children. Memory grows with what is allocated, never with the prefix's size.
+import { type Family, type Prefix, bitLen, formatAddr, formatPrefix, prefixFirst, prefixLast } from "../net";
+import { ChurnSafeMap } from "./churn-safe-map";
+import { FreeSpace } from "./free-space";
+import { RunSet } from "./run-set";
+
+export class PrefixNode {
+  readonly family: Family;
+  readonly bits: number;
+  readonly first: bigint;
+  readonly last: bigint;
+  readonly ips = new RunSet();
+  /** Live children by canonical CIDR; null while the prefix has none. */
+  children: ChurnSafeMap<string, PrefixNode> | null = null;
+  /** Free space for children; null while the prefix has none (then all of it is free). */
+  free: FreeSpace | null = null;
+
+  constructor(
+    /** Masked prefix. */
+    readonly prefix: Prefix,
+    readonly cidr: string,
+    readonly parent: PrefixNode | null,
+  ) {
+    this.family = prefix.family;
+    this.bits = prefix.bits;
+    this.first = prefixFirst(prefix);
+    this.last = prefixLast(prefix);
+  }
+
+  get parentCidr(): string {
+    return this.parent === null ? "" : this.parent.cidr;
+  }
+
+  get size(): bigint {
+    return this.last - this.first + 1n;
+  }
+
+  /** The addresses reserved at creation: the first, and for IPv4 also the last. */
+  reservedAddresses(): bigint[] {
+    return this.family === 4 && this.last !== this.first ? [this.first, this.last] : [this.first];
+  }
+
+  /** True when an address other than the reserved ones is acquired. */
+  hasIPs(): boolean {
+    let held = this.ips.size;
+    for (const r of this.reservedAddresses()) if (this.ips.has(r)) held--;
+    return held > 0n;
+  }
+
+  childCount(): number {
+    return this.children === null ? 0 : this.children.size;
+  }
+
+  addChild(child: PrefixNode): void {
+    if (this.children === null) this.children = new ChurnSafeMap();
+    this.children.set(child.cidr, child);
+  }
+
+  /** Forgets a released child; its range must already be back in `free`. */
+  removeChild(child: PrefixNode): void {
+    this.children!.delete(child.cidr);
+    if (this.children!.size === 0) {
+      this.children = null;
+      this.free = null;
+    }
+  }
+
+  freeSpace(): FreeSpace {
+    if (this.free === null) this.free = new FreeSpace(this.first, this.last);
+    return this.free;
+  }
+
+  formatAddress(value: bigint): string {
+    return formatAddr(this.family, value);
+  }
+
+  /** The free space as CIDR blocks in ascending order (the whole prefix while it has no children). */
+  *freeBlocks(): IterableIterator<{ start: bigint; size: bigint }> {
+    if (this.free === null) yield { start: this.first, size: this.size };
+    else yield* this.free.blocks();
+  }
+
+  blockCidr(start: bigint, size: bigint): string {
+    return formatPrefix({ family: this.family, addr: start, bits: bitLen(this.family) - log2(size) });
+  }
+}
+
+export function log2(powerOfTwo: bigint): number {
+  let n = 0;
+  while (powerOfTwo > 1n) {
+    powerOfTwo >>= 1n;
+    n++;
+  }
+  return n;
+}
