@@ -1,5 +1,100 @@
+// One Durable Object per namespace (env.NAMESPACE.idFromName(namespace)). It keeps the namespace's core
+// state in memory, serialises every call through the namespace runner (group commit), and persists each
+// batch in one transactionSync on its own SQLite (src/storage/do-sqlite.ts). The object is the source of
+// truth for the namespace's existence; the directory (directory-object.ts) only indexes it.
+//
+// Every RPC answers an Outcome (plain data); no exception or stack trace crosses the boundary.
+
 import { DurableObject } from "cloudflare:workers";
+import { checkNamespaceName } from "../src/core/names";
+import type { Command } from "../src/core/types";
+import { ServerError } from "../src/server/errors";
+import { createIpamRunner, deleteIfEmpty, execute, type IpamRunner } from "../src/server/ipam-runner";
+import type { RunnerCounters } from "../src/server/namespace-runner";
+import { toOutcome, type Outcome } from "../src/server/outcome";
+import { DoSqliteStore, type DoSqliteCounters } from "../src/storage/do-sqlite";
+import type { NamespaceState } from "../src/storage/types";
 import type { Env } from "./env";
+
+/** Per-call options from the Worker. */
+export interface CallOptions {
+  /** Give up after this many milliseconds: a call still queued then is never applied. */
+  timeoutMs?: number;
+}
+
+export interface NamespaceObjectStats extends NamespaceState {
+  namespace: string;
+  prefixes: number;
+  acquiredIPs: bigint;
+  availableIPs: bigint;
+  runner: RunnerCounters;
+  store: DoSqliteCounters;
+}
+
 export class NamespaceObject extends DurableObject<Env> {
-  async ping(): Promise<string> { return "pong"; }
+  private readonly store: DoSqliteStore;
+  private runner: IpamRunner | undefined;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    // Schema creation is synchronous SQL; the records are loaded lazily by the runner on the first call,
+    // and calls arriving meanwhile wait in its queue.
+    this.store = new DoSqliteStore(ctx.storage);
+  }
+
+  /** Runs one core command. */
+  async execute(namespace: string, cmd: Command, opts?: CallOptions): Promise<Outcome<unknown>> {
+    return toOutcome(() => execute(this.runnerFor(namespace), cmd, signalOf(opts)));
+  }
+
+  /** Creates the namespace; idempotent. */
+  async createNamespace(
+    namespace: string,
+    opts?: CallOptions,
+  ): Promise<Outcome<NamespaceState & { created: boolean }>> {
+    return toOutcome(() => this.runnerFor(namespace).createNamespace(signalOf(opts)));
+  }
+
+  /** Deletes the namespace if it holds no prefixes (root included, as go-ipam). */
+  async deleteNamespace(namespace: string, opts?: CallOptions): Promise<Outcome<NamespaceState>> {
+    return toOutcome(() => deleteIfEmpty(this.runnerFor(namespace), signalOf(opts)));
+  }
+
+  /** Whether the namespace exists, and its version (used by the directory to reconcile). */
+  async existence(namespace: string): Promise<Outcome<NamespaceState>> {
+    return toOutcome(() => this.runnerFor(namespace).existence());
+  }
+
+  /** Sizes and counters, for /metrics and tests (fails with namespace_not_found if it does not exist). */
+  async stats(namespace: string): Promise<Outcome<NamespaceObjectStats>> {
+    return toOutcome(async () => {
+      const runner = this.runnerFor(namespace);
+      const s = await runner.read((ns) => ns.stats());
+      const e = await runner.existence();
+      return { namespace, ...e, ...s, runner: { ...runner.counters }, store: { ...this.store.counters } };
+    });
+  }
+
+  /** Liveness probe (kept for the Worker's placeholder route). */
+  async ping(): Promise<string> {
+    return "pong";
+  }
+
+  private runnerFor(namespace: string): IpamRunner {
+    checkNamespaceName(namespace);
+    const bound = this.ctx.id.name ?? this.runner?.namespace;
+    if (bound !== undefined && bound !== namespace) {
+      // The Worker addressed the wrong object: refuse rather than keep a namespace where nobody finds it.
+      throw new ServerError("internal", "internal error: namespace routed to the wrong object", {
+        cause: new Error(`object for ${JSON.stringify(bound)} called for ${JSON.stringify(namespace)}`),
+      });
+    }
+    this.runner ??= createIpamRunner(namespace, this.store);
+    return this.runner;
+  }
+}
+
+function signalOf(opts: CallOptions | undefined): AbortSignal | undefined {
+  const t = opts?.timeoutMs;
+  return typeof t === "number" && Number.isFinite(t) ? AbortSignal.timeout(Math.max(0, t)) : undefined;
 }

@@ -1,0 +1,28 @@
+// Errors of layer 4 (the namespace runner), as opposed to the core's IpamError. Each carries a kind that the
+// service maps to a Connect code: unavailable -> unavailable, aborted -> aborted, deadline_exceeded ->
+// deadline_exceeded, internal -> internal.
+
+export type ServerErrorKind =
+  /** The store failed (load or commit). The batch's commands did not take effect in memory; retry. */
+  | "unavailable"
+  /** Fenced: another writer changed the namespace since it was loaded. State reloaded; retry. */
+  | "aborted"
+  /** The caller's deadline passed or it gave up (before the command ran, or while its batch was committing). */
+  | "deadline_exceeded"
+  /** A bug. The message is generic; details go to the log only. */
+  | "internal";
+
+export class ServerError extends Error {
+  override readonly name = "ServerError";
+  constructor(
+    readonly kind: ServerErrorKind,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export function isServerError(e: unknown): e is ServerError {
+  return e instanceof ServerError;
+}

@@ -1,0 +1,344 @@
+// Layer 4: one namespace's state machine and store, serialised. No Cloudflare imports.
+//
+// Every call (mutation or read) is queued. The runner takes the waiting calls in arrival order, applies them
+// one after the other to the in-memory machine, commits all their changes in ONE fenced store batch, and
+// only then answers each caller with its own result or error (group commit). Calls that arrive while a
+// batch is committing wait for the next batch, so a slow commit costs latency, not throughput. Reads are
+// answered after the batch they were applied in has committed, so nobody observes uncommitted state.
+//
+// Failure: if the commit fails, every call whose step succeeded in that batch fails, and the machine is
+// dropped and rebuilt from the store before the next batch; nothing half-applied survives in memory. A step
+// that throws an unexpected (non-domain) error may have left the machine inconsistent: it fails with
+// "internal", the steps applied before it are committed, the machine is rebuilt, and the steps after it run
+// on the rebuilt machine. There are no retries and no sleeps; an AbortSignal per call is honoured.
+
+import type { Change, IpamRecord } from "../core/types";
+import { FencingError, type NamespaceState, type Store } from "../storage/types";
+import { ServerError } from "./errors";
+import { consoleLogger, type Logger } from "./outcome";
+
+/** A unit of work on the machine: returns the caller's result and the changes to persist. Must leave the
+ * machine unchanged when it throws a domain error. */
+export type Step<M, T> = (machine: M) => { result: T; changes: Change[] };
+
+export interface RunnerOptions<M> {
+  namespace: string;
+  store: Store;
+  /** Builds a machine from the store's records (may throw on inconsistent records). */
+  rebuild(records: IpamRecord[]): M;
+  /** The error for a call on a namespace that does not exist. */
+  missing(namespace: string): Error;
+  /** Expected errors thrown by steps (the machine is unchanged); anything else is treated as a bug. */
+  isDomainError(e: unknown): boolean;
+  /** The namespace exists without being created (go-ipam's "root"): created in the store on first load. */
+  existsByDefault?: boolean;
+  /** Most calls applied in one batch (default 512). */
+  maxBatch?: number;
+  log?: Logger;
+}
+
+export interface RunnerCounters {
+  /** Store commits that succeeded. */
+  commits: number;
+  /** Store commits that failed (fenced or store error). */
+  failedCommits: number;
+  /** Batches taken from the queue (including those that needed no commit). */
+  batches: number;
+  /** Steps applied without error (committed or read-only). */
+  applied: number;
+  /** Loads from the store (the first one and every rebuild). */
+  loads: number;
+  /** Largest number of calls in one batch. */
+  largestBatch: number;
+}
+
+interface StepItem<M> {
+  kind: "step";
+  step: Step<M, unknown>;
+  phase: "queued" | "applied" | "done";
+  resolve(v: unknown): void;
+  reject(e: unknown): void;
+  cleanup?: () => void;
+}
+
+interface ExclusiveItem {
+  kind: "exclusive";
+  run(): Promise<unknown>;
+  phase: "queued" | "applied" | "done";
+  resolve(v: unknown): void;
+  reject(e: unknown): void;
+  cleanup?: () => void;
+}
+
+type Item<M> = StepItem<M> | ExclusiveItem;
+
+type Loaded<M> = { exists: true; version: number; machine: M } | { exists: false; version: number };
+
+export class NamespaceRunner<M> {
+  readonly namespace: string;
+  readonly counters: RunnerCounters = { commits: 0, failedCommits: 0, batches: 0, applied: 0, loads: 0, largestBatch: 0 };
+  private readonly store: Store;
+  private readonly opts: RunnerOptions<M>;
+  private readonly log: Logger;
+  private readonly maxBatch: number;
+  private queue: Item<M>[] = [];
+  private state: Loaded<M> | undefined;
+  private draining = false;
+
+  constructor(opts: RunnerOptions<M>) {
+    this.opts = opts;
+    this.namespace = opts.namespace;
+    this.store = opts.store;
+    this.log = opts.log ?? consoleLogger;
+    this.maxBatch = Math.max(1, opts.maxBatch ?? 512);
+  }
+
+  /** Queues a step; resolves with its result once the batch it ran in is durable. */
+  run<T>(step: Step<M, T>, signal?: AbortSignal): Promise<T> {
+    return this.enqueue<T>({ kind: "step", step: step as Step<M, unknown> }, signal);
+  }
+
+  /** Queues a read: `f` sees the state after every call queued before it, and answers once that is durable. */
+  read<T>(f: (machine: M) => T, signal?: AbortSignal): Promise<T> {
+    return this.run((m) => ({ result: f(m), changes: [] }), signal);
+  }
+
+  /** Existence and version of the namespace, in queue order. */
+  existence(signal?: AbortSignal): Promise<NamespaceState> {
+    return this.exclusive(async () => this.publicState(), signal);
+  }
+
+  /** Creates the namespace (idempotent), in queue order. */
+  createNamespace(signal?: AbortSignal): Promise<NamespaceState & { created: boolean }> {
+    return this.exclusive(async () => {
+      const before = this.state!;
+      let s: NamespaceState & { created: boolean };
+      try {
+        s = await this.store.createNamespace(this.namespace);
+      } catch (e) {
+        this.state = undefined;
+        throw this.storeError("create namespace", e);
+      }
+      if (s.created) this.state = { exists: true, version: s.version, machine: this.opts.rebuild([]) };
+      else if (!before.exists || before.version !== s.version) this.state = undefined; // someone else wrote: reload
+      return s;
+    }, signal);
+  }
+
+  /**
+   * Deletes the namespace, in queue order, if it exists and `refuse(machine)` returns no error (e.g. it
+   * still holds prefixes). Fenced: refused if another writer changed it since it was loaded.
+   */
+  deleteNamespace(refuse: (machine: M) => Error | undefined, signal?: AbortSignal): Promise<NamespaceState> {
+    return this.exclusive(async () => {
+      const s = this.state!;
+      if (!s.exists) throw this.opts.missing(this.namespace);
+      const why = refuse(s.machine);
+      if (why) throw why;
+      try {
+        const version = await this.store.deleteNamespace(this.namespace, s.version);
+        this.state = { exists: false, version };
+        return { exists: false, version };
+      } catch (e) {
+        this.state = undefined;
+        throw this.storeError("delete namespace", e);
+      }
+    }, signal);
+  }
+
+  /** Number of calls waiting (not yet applied). */
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  private exclusive<T>(run: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    return this.enqueue<T>({ kind: "exclusive", run }, signal);
+  }
+
+  private enqueue<T>(
+    partial: Omit<StepItem<M>, "phase" | "resolve" | "reject"> | Omit<ExclusiveItem, "phase" | "resolve" | "reject">,
+    signal?: AbortSignal,
+  ): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      if (signal?.aborted) {
+        reject(deadline("before it ran; nothing was applied"));
+        return;
+      }
+      const item = { ...partial, phase: "queued" } as Item<M>;
+      item.resolve = (v) => {
+        if (item.phase === "done") return;
+        item.phase = "done";
+        item.cleanup?.();
+        resolve(v as T);
+      };
+      item.reject = (e) => {
+        if (item.phase === "done") return;
+        item.phase = "done";
+        item.cleanup?.();
+        reject(e);
+      };
+      if (signal) {
+        const onAbort = () => {
+          if (item.phase === "queued") {
+            this.queue = this.queue.filter((i) => i !== item);
+            item.reject(deadline("before it ran; nothing was applied"));
+          } else {
+            item.reject(deadline("while its batch was being committed; the outcome is unknown"));
+          }
+        };
+        signal.addEventListener("abort", onAbort, { once: true });
+        item.cleanup = () => signal.removeEventListener("abort", onAbort);
+      }
+      this.queue.push(item);
+      this.kick();
+    });
+  }
+
+  /** Starts the drain loop after the current turn, so calls queued in the same turn share a batch. */
+  private kick(): void {
+    if (this.draining) return;
+    this.draining = true;
+    queueMicrotask(() => void this.drain());
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        if (!this.state && !(await this.load())) continue;
+        const head = this.queue[0];
+        if (head.kind === "exclusive") {
+          this.queue.shift();
+          await this.runExclusive(head);
+          continue;
+        }
+        let n = 0;
+        while (n < this.queue.length && n < this.maxBatch && this.queue[n].kind === "step") n++;
+        const batch = this.queue.splice(0, n) as StepItem<M>[];
+        await this.runBatch(batch);
+      }
+    } catch (e) {
+      // Not reachable by design; never leave callers hanging if it happens.
+      this.log("namespace runner: drain loop failed", e);
+      this.state = undefined;
+      for (const item of this.queue.splice(0)) item.reject(internal());
+    } finally {
+      this.draining = false;
+      if (this.queue.length > 0) this.kick();
+    }
+  }
+
+  /** Loads the state; on failure fails everything queued (no retry) and returns false. */
+  private async load(): Promise<boolean> {
+    this.counters.loads++;
+    try {
+      let snap = await this.store.load(this.namespace);
+      if (!snap.exists && snap.version === 0 && this.opts.existsByDefault) {
+        await this.store.createNamespace(this.namespace);
+        snap = await this.store.load(this.namespace);
+      }
+      this.state = snap.exists
+        ? { exists: true, version: snap.version, machine: this.opts.rebuild(snap.records) }
+        : { exists: false, version: snap.version };
+      return true;
+    } catch (e) {
+      this.state = undefined;
+      this.log(`namespace ${JSON.stringify(this.namespace)}: load from the ${this.store.backend} store failed`, e);
+      const err = new ServerError(
+        "unavailable",
+        `namespace ${JSON.stringify(this.namespace)} could not be loaded from the store; nothing was applied`,
+      );
+      for (const item of this.queue.splice(0)) item.reject(err);
+      return false;
+    }
+  }
+
+  private async runExclusive(item: ExclusiveItem): Promise<void> {
+    if (item.phase !== "queued") return;
+    item.phase = "applied";
+    this.counters.batches++;
+    try {
+      item.resolve(await item.run());
+    } catch (e) {
+      item.reject(e);
+    }
+  }
+
+  private async runBatch(batch: StepItem<M>[]): Promise<void> {
+    this.counters.batches++;
+    this.counters.largestBatch = Math.max(this.counters.largestBatch, batch.length);
+    const s = this.state!;
+    const applied: { item: StepItem<M>; result: unknown }[] = [];
+    const changes: Change[] = [];
+    let broken = false;
+    for (let i = 0; i < batch.length; i++) {
+      const item = batch[i];
+      if (item.phase !== "queued") continue;
+      if (!s.exists) {
+        item.reject(this.opts.missing(this.namespace));
+        continue;
+      }
+      try {
+        const out = item.step(s.machine);
+        item.phase = "applied";
+        applied.push({ item, result: out.result });
+        for (const c of out.changes) changes.push(c);
+      } catch (e) {
+        if (this.opts.isDomainError(e)) {
+          item.reject(e);
+          continue;
+        }
+        // A bug: the machine may be half-changed. Fail this call, commit what came before, rebuild, and put
+        // the calls after it back at the head of the queue to run on the rebuilt machine.
+        this.log(`namespace ${JSON.stringify(this.namespace)}: a step threw unexpectedly; rebuilding`, e);
+        item.reject(internal());
+        this.queue.unshift(...batch.slice(i + 1));
+        broken = true;
+        break;
+      }
+    }
+    if (changes.length > 0) {
+      try {
+        s.version = await this.store.commit(this.namespace, s.version, changes);
+        this.counters.commits++;
+      } catch (e) {
+        this.counters.failedCommits++;
+        this.state = undefined;
+        const err = this.storeError("commit", e);
+        for (const { item } of applied) item.reject(err);
+        return;
+      }
+    }
+    this.counters.applied += applied.length;
+    for (const { item, result } of applied) item.resolve(result);
+    if (broken) this.state = undefined;
+  }
+
+  private publicState(): NamespaceState {
+    const s = this.state!;
+    return { exists: s.exists, version: s.version };
+  }
+
+  private storeError(what: string, e: unknown): ServerError {
+    const ns = JSON.stringify(this.namespace);
+    if (e instanceof FencingError) {
+      this.log(`namespace ${ns}: ${what} fenced: ${e.message}`);
+      return new ServerError(
+        "aborted",
+        `namespace ${ns} was changed by another writer; the request was not applied, retry it`,
+        { cause: e },
+      );
+    }
+    this.log(`namespace ${ns}: ${what} on the ${this.store.backend} store failed`, e);
+    return new ServerError("unavailable", `the store failed to ${what} for namespace ${ns}; retry the request`, {
+      cause: e,
+    });
+  }
+}
+
+function deadline(when: string): ServerError {
+  return new ServerError("deadline_exceeded", `deadline exceeded ${when}`);
+}
+
+function internal(): ServerError {
+  return new ServerError("internal", "internal error");
+}

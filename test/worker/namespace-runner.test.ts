@@ -1,0 +1,387 @@
+// Unit tests of the namespace runner (layer 4) with a toy state machine over the in-memory store, wrapped
+// so a test can hold a commit in flight, fail it, or write behind the runner's back.
+import { describe, expect, it } from "vitest";
+import { IpamError, isIpamError, namespaceNotFound } from "../../src/core/errors";
+import type { Change, IpamRecord } from "../../src/core/types";
+import { ServerError } from "../../src/server/errors";
+import { NamespaceRunner } from "../../src/server/namespace-runner";
+import { MemoryStore } from "../../src/storage/memory";
+
+/** A toy allocator: hands out the lowest free integer; one ip record per held integer. */
+class Toy {
+  readonly held = new Set<number>();
+  static rebuild(records: IpamRecord[]): Toy {
+    const t = new Toy();
+    for (const r of records) if (r.kind === "ip") t.held.add(Number(r.ip));
+    return t;
+  }
+  acquire(): { result: number; changes: Change[] } {
+    let n = 0;
+    while (this.held.has(n)) n++;
+    this.held.add(n);
+    return { result: n, changes: [{ op: "put", record: rec(n) }] };
+  }
+  release(n: number): { result: number; changes: Change[] } {
+    if (!this.held.has(n)) throw new IpamError("ip_not_allocated", `${n} is not held`);
+    this.held.delete(n);
+    return { result: n, changes: [{ op: "delete", record: rec(n) }] };
+  }
+  /** A bug: changes the state, then throws something that is not a domain error. */
+  boom(): never {
+    this.held.add(1000);
+    throw new TypeError("boom");
+  }
+}
+const rec = (n: number): IpamRecord => ({ kind: "ip", prefix: "toy", ip: String(n) });
+
+interface Deferred {
+  promise: Promise<void>;
+  resolve(): void;
+}
+const deferred = (): Deferred => {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+};
+
+/** MemoryStore whose commits can be held in flight or made to fail; records each batch's size. */
+class TestStore extends MemoryStore {
+  batches: number[] = [];
+  hold: Deferred | undefined;
+  inFlight = 0;
+  failNext: Error | undefined;
+  failLoad: Error | undefined;
+  override async commit(ns: string, v: number, changes: readonly Change[]): Promise<number> {
+    this.inFlight++;
+    try {
+      if (this.hold) await this.hold.promise;
+      if (this.failNext) {
+        const e = this.failNext;
+        this.failNext = undefined;
+        throw e;
+      }
+      const out = await super.commit(ns, v, changes);
+      this.batches.push(changes.length);
+      return out;
+    } finally {
+      this.inFlight--;
+    }
+  }
+  override async load(ns: string) {
+    if (this.failLoad) {
+      const e = this.failLoad;
+      this.failLoad = undefined;
+      throw e;
+    }
+    return super.load(ns);
+  }
+}
+
+const silent = () => {};
+
+async function setup(opts: { create?: boolean; existsByDefault?: boolean } = {}) {
+  const store = new TestStore();
+  if (opts.create !== false) await store.createNamespace("toy");
+  const runner = new NamespaceRunner<Toy>({
+    namespace: "toy",
+    store,
+    rebuild: Toy.rebuild,
+    missing: namespaceNotFound,
+    isDomainError: isIpamError,
+    existsByDefault: opts.existsByDefault,
+    log: silent,
+  });
+  const acquire = (signal?: AbortSignal) => runner.run((t) => t.acquire(), signal);
+  const release = (n: number) => runner.run((t) => t.release(n));
+  const held = () => runner.read((t) => [...t.held].sort((a, b) => a - b));
+  return { store, runner, acquire, release, held };
+}
+
+/** Lets queued microtasks and promise chains run. */
+const settle = async () => {
+  for (let i = 0; i < 20; i++) await Promise.resolve();
+};
+
+/** Resolves when the store has a commit in flight. */
+async function untilInFlight(store: TestStore): Promise<void> {
+  for (let i = 0; i < 1000 && store.inFlight === 0; i++) await Promise.resolve();
+  expect(store.inFlight).toBe(1);
+}
+
+describe("namespace runner: group commit", () => {
+  it("commits calls made in the same turn as one batch", async () => {
+    const { store, acquire } = await setup();
+    const results = await Promise.all([acquire(), acquire(), acquire(), acquire(), acquire()]);
+    expect(results).toEqual([0, 1, 2, 3, 4]);
+    expect(store.batches).toEqual([5]);
+  });
+
+  it("commits the N calls that arrive during an in-flight commit in ONE next batch", async () => {
+    const { store, runner, acquire } = await setup();
+    store.hold = deferred();
+    const first = acquire();
+    await untilInFlight(store);
+    const rest: Promise<number>[] = [];
+    for (let i = 0; i < 63; i++) {
+      rest.push(acquire());
+      await settle(); // separate arrivals, not one turn
+    }
+    expect(runner.pending).toBe(63);
+    const hold = store.hold;
+    store.hold = undefined;
+    hold.resolve();
+    expect(await first).toBe(0);
+    const got = await Promise.all(rest);
+    expect(new Set(got).size).toBe(63);
+    expect(got).toEqual(Array.from({ length: 63 }, (_, i) => i + 1)); // FIFO
+    expect(store.batches).toEqual([1, 63]);
+    expect(runner.counters.commits).toBe(2);
+    expect(runner.counters.largestBatch).toBe(63);
+  });
+
+  it("caps a batch at maxBatch calls", async () => {
+    const store = new TestStore();
+    await store.createNamespace("toy");
+    const runner = new NamespaceRunner<Toy>({
+      namespace: "toy", store, rebuild: Toy.rebuild, missing: namespaceNotFound, isDomainError: isIpamError, maxBatch: 4, log: silent,
+    });
+    await Promise.all(Array.from({ length: 10 }, () => runner.run((t) => t.acquire())));
+    expect(store.batches).toEqual([4, 4, 2]);
+  });
+
+  it("fails only the calls whose step failed; the rest of the batch commits", async () => {
+    const { store, acquire, release, held } = await setup();
+    const [a, b, c] = await Promise.allSettled([acquire(), release(99), acquire()]);
+    expect(a).toEqual({ status: "fulfilled", value: 0 });
+    expect(b.status).toBe("rejected");
+    expect((b as PromiseRejectedResult).reason).toBeInstanceOf(IpamError);
+    expect((b as PromiseRejectedResult).reason.kind).toBe("ip_not_allocated");
+    expect(c).toEqual({ status: "fulfilled", value: 1 });
+    expect(store.batches).toEqual([2]);
+    expect(await held()).toEqual([0, 1]);
+  });
+
+  it("answers a batch that changes nothing without a commit", async () => {
+    const { store, held, release } = await setup();
+    const [h, r] = await Promise.allSettled([held(), release(5)]);
+    expect(h).toEqual({ status: "fulfilled", value: [] });
+    expect(r.status).toBe("rejected");
+    expect(store.batches).toEqual([]);
+  });
+});
+
+describe("namespace runner: reads", () => {
+  it("a read applied after a write is answered only once that write is committed", async () => {
+    const { store, acquire, held } = await setup();
+    store.hold = deferred();
+    let readDone = false;
+    const w = acquire();
+    const r = held().then((v) => ((readDone = true), v));
+    await untilInFlight(store);
+    await settle();
+    expect(readDone).toBe(false);
+    store.hold.resolve();
+    expect(await w).toBe(0);
+    expect(await r).toEqual([0]);
+  });
+
+  it("a read arriving during an in-flight commit waits for it and sees it", async () => {
+    const { store, acquire, held } = await setup();
+    store.hold = deferred();
+    const w = acquire();
+    await untilInFlight(store);
+    let readDone = false;
+    const r = held().then((v) => ((readDone = true), v));
+    await settle();
+    expect(readDone).toBe(false);
+    const hold = store.hold;
+    store.hold = undefined;
+    hold.resolve();
+    await w;
+    expect(await r).toEqual([0]);
+  });
+
+  it("a read that saw uncommitted state fails with its batch when the commit fails", async () => {
+    const { store, acquire, held } = await setup();
+    store.failNext = new Error("disk on fire");
+    const [w, r] = await Promise.allSettled([acquire(), held()]);
+    expect(w.status).toBe("rejected");
+    expect(r.status).toBe("rejected");
+    expect((r as PromiseRejectedResult).reason).toBeInstanceOf(ServerError);
+    expect(await held()).toEqual([]);
+  });
+});
+
+describe("namespace runner: failures", () => {
+  it("a failed commit fails every call of the batch and rebuilds the state from the store", async () => {
+    const { store, runner, acquire, held } = await setup();
+    expect(await acquire()).toBe(0);
+    store.failNext = new Error("store down");
+    const out = await Promise.allSettled([acquire(), acquire(), acquire()]);
+    for (const o of out) {
+      expect(o.status).toBe("rejected");
+      const e = (o as PromiseRejectedResult).reason as ServerError;
+      expect(e).toBeInstanceOf(ServerError);
+      expect(e.kind).toBe("unavailable");
+      expect(e.message).not.toContain("store down"); // the cause is logged, not forwarded
+    }
+    // Nothing half-applied stayed in memory: the next acquire gets 1, not 4.
+    expect(await acquire()).toBe(1);
+    expect(await held()).toEqual([0, 1]);
+    expect(runner.counters.loads).toBe(2);
+    expect(runner.counters.failedCommits).toBe(1);
+  });
+
+  it("a fenced commit (another writer) fails with 'aborted', reloads, and later calls see the other write", async () => {
+    const { store, acquire, held } = await setup();
+    expect(await acquire()).toBe(0);
+    // Another writer takes 1 behind the runner's back.
+    const snap = await store.load("toy");
+    await store.commit("toy", snap.version, [{ op: "put", record: rec(1) }]);
+    const e = await acquire().catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(ServerError);
+    expect((e as ServerError).kind).toBe("aborted");
+    expect(await acquire()).toBe(2);
+    expect(await held()).toEqual([0, 1, 2]);
+  });
+
+  it("a step that throws unexpectedly fails with 'internal'; earlier steps commit; later ones run on the rebuilt state", async () => {
+    const { store, runner, acquire, held } = await setup();
+    const all = await Promise.allSettled([acquire(), runner.run((t) => t.boom()), acquire(), acquire()]);
+    expect(all[0]).toEqual({ status: "fulfilled", value: 0 });
+    const e = (all[1] as PromiseRejectedResult).reason as ServerError;
+    expect(e).toBeInstanceOf(ServerError);
+    expect(e.kind).toBe("internal");
+    expect(e.message).toBe("internal error");
+    expect(all[2]).toEqual({ status: "fulfilled", value: 1 });
+    expect(all[3]).toEqual({ status: "fulfilled", value: 2 });
+    expect(await held()).toEqual([0, 1, 2]); // 1000 (the half-applied bug) is gone
+    expect(store.batches).toEqual([1, 2]);
+  });
+
+  it("a failed load fails the waiting calls without retrying; the next call loads again", async () => {
+    const { store, runner, acquire } = await setup();
+    store.failLoad = new Error("unreachable");
+    const out = await Promise.allSettled([acquire(), acquire()]);
+    expect(out.map((o) => o.status)).toEqual(["rejected", "rejected"]);
+    expect(((out[0] as PromiseRejectedResult).reason as ServerError).kind).toBe("unavailable");
+    expect(runner.counters.loads).toBe(1);
+    expect(await acquire()).toBe(0);
+    expect(runner.counters.loads).toBe(2);
+  });
+});
+
+describe("namespace runner: deadlines", () => {
+  it("an already aborted call is refused and never applied", async () => {
+    const { acquire, held } = await setup();
+    const ac = new AbortController();
+    ac.abort();
+    const e = await acquire(ac.signal).catch((x: unknown) => x);
+    expect((e as ServerError).kind).toBe("deadline_exceeded");
+    expect(await held()).toEqual([]);
+  });
+
+  it("a call aborted while queued is dropped and never applied", async () => {
+    const { store, acquire, held } = await setup();
+    store.hold = deferred();
+    const first = acquire();
+    await untilInFlight(store);
+    const ac = new AbortController();
+    const queued = acquire(ac.signal);
+    const after = acquire();
+    ac.abort();
+    const e = await queued.catch((x: unknown) => x);
+    expect((e as ServerError).kind).toBe("deadline_exceeded");
+    expect((e as ServerError).message).toContain("nothing was applied");
+    const hold = store.hold;
+    store.hold = undefined;
+    hold.resolve();
+    expect(await first).toBe(0);
+    expect(await after).toBe(1); // the dropped call took nothing
+    expect(await held()).toEqual([0, 1]);
+  });
+
+  it("a call aborted while its batch commits is answered at once, with an unknown outcome", async () => {
+    const { store, acquire, held } = await setup();
+    store.hold = deferred();
+    const ac = new AbortController();
+    const p = acquire(ac.signal);
+    await untilInFlight(store);
+    ac.abort();
+    const e = await p.catch((x: unknown) => x);
+    expect((e as ServerError).kind).toBe("deadline_exceeded");
+    expect((e as ServerError).message).toContain("unknown");
+    expect(store.inFlight).toBe(1); // still committing
+    store.hold.resolve();
+    expect(await held()).toEqual([0]); // it did commit
+  });
+
+  it("AbortSignal.timeout drops a call stuck behind a slow commit", async () => {
+    const { store, acquire, held } = await setup();
+    store.hold = deferred();
+    const first = acquire();
+    await untilInFlight(store);
+    const e = await acquire(AbortSignal.timeout(5)).catch((x: unknown) => x);
+    expect((e as ServerError).kind).toBe("deadline_exceeded");
+    const hold = store.hold;
+    store.hold = undefined;
+    hold.resolve();
+    await first;
+    expect(await held()).toEqual([0]);
+  });
+});
+
+describe("namespace runner: namespace lifecycle", () => {
+  it("calls on a namespace that does not exist fail with namespace_not_found; create makes it usable", async () => {
+    const { runner, acquire } = await setup({ create: false });
+    const e = await acquire().catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(IpamError);
+    expect((e as IpamError).kind).toBe("namespace_not_found");
+    expect(await runner.existence()).toEqual({ exists: false, version: 0 });
+    const c = await runner.createNamespace();
+    expect(c.created).toBe(true);
+    expect(await acquire()).toBe(0);
+    expect((await runner.createNamespace()).created).toBe(false); // idempotent
+    expect(await acquire()).toBe(1);
+  });
+
+  it("a namespace that exists by default is created in the store on first load", async () => {
+    const { store, runner, acquire } = await setup({ create: false, existsByDefault: true });
+    expect(await acquire()).toBe(0);
+    expect(await store.listNamespaces()).toEqual(["toy"]);
+    expect((await runner.existence()).exists).toBe(true);
+  });
+
+  it("delete is refused while the machine says so, then deletes; later calls fail; versions only grow", async () => {
+    const { store, runner, acquire, release } = await setup();
+    await acquire();
+    const refuse = (t: Toy) => (t.held.size > 0 ? new IpamError("conflict", "not empty") : undefined);
+    await expect(runner.deleteNamespace(refuse)).rejects.toMatchObject({ kind: "conflict" });
+    await release(0);
+    const before = await runner.existence();
+    const d = await runner.deleteNamespace(refuse);
+    expect(d.exists).toBe(false);
+    expect(d.version).toBe(before.version + 1);
+    await expect(acquire()).rejects.toMatchObject({ kind: "namespace_not_found" });
+    await expect(runner.deleteNamespace(refuse)).rejects.toMatchObject({ kind: "namespace_not_found" });
+    expect(await store.listNamespaces()).toEqual([]);
+    const c = await runner.createNamespace();
+    expect(c.version).toBeGreaterThan(d.version);
+    expect(await acquire()).toBe(0);
+  });
+
+  it("create and delete are ordered with the calls around them", async () => {
+    const { runner, acquire, release } = await setup({ create: false });
+    const refuse = () => undefined;
+    const out = await Promise.allSettled([
+      acquire(), // before create: not found
+      runner.createNamespace(),
+      acquire(), // 0
+      release(0),
+      runner.deleteNamespace(refuse),
+      acquire(), // after delete: not found
+    ]);
+    expect(out.map((o) => o.status)).toEqual(["rejected", "fulfilled", "fulfilled", "fulfilled", "fulfilled", "rejected"]);
+    expect((out[2] as PromiseFulfilledResult<number>).value).toBe(0);
+  });
+});
