@@ -256,12 +256,12 @@ describe("authorisation", () => {
   it("only '*' may create/delete namespaces, Dump and Load", async () => {
     const { backend, client } = setup(scoped);
     for (const p of [
-      client.createNamespace({ namespace: "a" }),
-      client.deleteNamespace({ namespace: "a" }),
-      client.dump({ namespace: "a" }),
-      client.load({ dump: "[]", namespace: "a" }),
+      () => client.createNamespace({ namespace: "a" }),
+      () => client.deleteNamespace({ namespace: "a" }),
+      () => client.dump({ namespace: "a" }),
+      () => client.load({ dump: "[]", namespace: "a" }),
     ]) {
-      expect((await codeOf(p)).code).toBe(Code.PermissionDenied);
+      expect((await codeOf(p())).code).toBe(Code.PermissionDenied);
     }
     expect(backend.calls).toEqual([]);
   });
