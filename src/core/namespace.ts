@@ -196,18 +196,17 @@ export class Namespace {
     }
     if (!Number.isInteger(length) || length <= parent.bits) throw E.lengthTooSmall(length, parent.bits);
     const bitlen = bitLen(parent.family);
-    if (length > bitlen) throw E.lengthTooLarge(length, bitlen);
+    if (child === undefined && length > bitlen) throw E.lengthTooLarge(length, bitlen);
     if (parent.hasIPs()) throw E.childOnPrefixWithIPs(parent.cidr);
-    const size = 1n << BigInt(bitlen - length);
     let start: bigint;
     if (child !== undefined) {
-      if (child.family !== parent.family || !parent.freeSpace().takeSpecific(child.addr, size)) {
+      if (child.family !== parent.family || !parent.freeSpace().takeSpecific(child.addr, 1n << BigInt(bitlen - length))) {
         this.dropEmptyFreeSpace(parent);
         throw E.specificChildNotAvailable(rawChild!, rawParent);
       }
       start = child.addr;
     } else {
-      const taken = parent.freeSpace().takeBestFit(size);
+      const taken = parent.freeSpace().takeBestFit(1n << BigInt(bitlen - length));
       if (taken === undefined) {
         const free = Array.from(parent.freeBlocks(), (b) => parent.blockCidr(b.start, b.size));
         this.dropEmptyFreeSpace(parent);
