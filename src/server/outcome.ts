@@ -12,6 +12,21 @@ export type Outcome<T> = { ok: true; result: T } | { ok: false; kind: OutcomeKin
 
 export const INTERNAL_MESSAGE = "internal error";
 
+/** Every ErrorKind of the core (TypeScript insists this stays complete). */
+const ERROR_KINDS: Record<ErrorKind, true> = {
+  invalid_input: true,
+  prefix_not_found: true,
+  namespace_not_found: true,
+  ip_not_allocated: true,
+  no_ip_available: true,
+  ip_already_allocated: true,
+  no_child_available: true,
+  overlap: true,
+  conflict: true,
+};
+
+const isErrorKind = (k: unknown): k is ErrorKind => typeof k === "string" && Object.hasOwn(ERROR_KINDS, k);
+
 const SERVER_KINDS: ReadonlySet<string> = new Set<ServerErrorKind>([
   "unavailable",
   "aborted",
@@ -28,7 +43,8 @@ export const consoleLogger: Logger = (message, error) => {
 
 /** Converts a thrown value into a failed Outcome; unexpected errors are logged, never forwarded. */
 export function failure(e: unknown, log: Logger = consoleLogger): Outcome<never> {
-  if (e instanceof IpamError) return { ok: false, kind: e.kind, message: e.message };
+  // An IpamError without a known kind is a bug (e.g. a non-IpamError wrapped as one): internal.
+  if (e instanceof IpamError && isErrorKind(e.kind)) return { ok: false, kind: e.kind, message: e.message };
   if (e instanceof ServerError) {
     if (e.kind === "internal" && e.cause !== undefined) log(`internal: ${e.message}`, e.cause);
     return { ok: false, kind: e.kind, message: e.message };
