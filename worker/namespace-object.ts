@@ -75,11 +75,6 @@ export class NamespaceObject extends DurableObject<Env> {
     });
   }
 
-  /** Liveness probe (kept for the Worker's placeholder route). */
-  async ping(): Promise<string> {
-    return "pong";
-  }
-
   private runnerFor(namespace: string): IpamRunner {
     checkNamespaceName(namespace);
     const bound = this.ctx.id.name ?? this.runner?.namespace;
