@@ -2,7 +2,7 @@
 // conversion per address.
 
 import type { Addr, Family } from "./types.js";
-import { NetParseError, addrErrorText } from "./errors.js";
+import { NetParseError, addrErrorText, prefixErrorText } from "./errors.js";
 
 const MAX4 = 0xffffffff;
 const MAX6 = (1n << 128n) - 1n;
@@ -14,9 +14,17 @@ export function bitLen(f: Family): 32 | 128 {
 // ---------------------------------------------------------------------------------------------------------
 // Parsing
 
+/**
+ * When parsing the address part of a prefix, the whole prefix string: errors are then reported in Go's
+ * ParsePrefix form, `netip.ParsePrefix("<prefix>"): ParseAddr("<addr>"): ...` (no try/catch on the hot path).
+ */
+let prefixInput: string | null = null;
+
 function fail(s: string, end: number, msg: string, at = ""): never {
   const input = s.slice(0, end);
-  throw new NetParseError(input, addrErrorText(input, msg, at));
+  const text = addrErrorText(input, msg, at);
+  if (prefixInput !== null) throw new NetParseError(prefixInput, prefixErrorText(prefixInput, text));
+  throw new NetParseError(input, text);
 }
 
 /**
@@ -57,23 +65,30 @@ function parseV4(s: string, off: number, end: number, inEnd: number): number {
 const groups = new Uint16Array(8);
 const scratch = new DataView(new ArrayBuffer(16));
 
+/** Hex digit values by char code (-1: not a hex digit). */
+const HEXVAL = new Int8Array(128).fill(-1);
+for (let i = 0; i < 10; i++) HEXVAL[48 + i] = i;
+for (let i = 0; i < 6; i++) HEXVAL[97 + i] = HEXVAL[65 + i] = 10 + i;
+
 function hexVal(c: number): number {
-  if (c >= 48 && c <= 57) return c - 48;
-  if (c >= 97 && c <= 102) return c - 87;
-  if (c >= 65 && c <= 70) return c - 55;
-  return -1;
+  return c < 128 ? HEXVAL[c] : -1;
 }
 
 function groupsToBigInt(): bigint {
   const g = groups;
   const d = scratch;
-  d.setUint32(0, g[0] * 0x10000 + g[1]);
-  d.setUint32(4, g[2] * 0x10000 + g[3]);
-  d.setUint32(8, g[4] * 0x10000 + g[5]);
-  d.setUint32(12, g[6] * 0x10000 + g[7]);
-  const hi = d.getBigUint64(0);
+  const w0 = g[0] * 0x10000 + g[1];
+  const w1 = g[2] * 0x10000 + g[3];
+  const w2 = g[4] * 0x10000 + g[5];
+  const w3 = g[6] * 0x10000 + g[7];
+  if (w0 === 0 && w1 === 0 && w2 === 0) return BigInt(w3); // ::, ::1, ...
+  d.setUint32(0, w0);
+  d.setUint32(4, w1);
+  d.setUint32(8, w2);
+  d.setUint32(12, w3);
   const lo = d.getBigUint64(8);
-  return hi === 0n ? lo : (hi << 64n) | lo;
+  if (w0 === 0 && w1 === 0) return lo; // ::ffff:a.b.c.d and other low addresses
+  return (d.getBigUint64(0) << 64n) | lo;
 }
 
 /** Set by parseIn next to its return value (no allocation for the result's family and zone). */
@@ -93,8 +108,7 @@ function parseV6(s: string, end: number): bigint {
   parsedFamily = 6;
   parsedZone = zone;
 
-  const g = groups;
-  g.fill(0);
+  const g = groups; // every slot is written below (groups, or zeros for "::"), so no clearing
   let p = 0;
   let ellipsis = -1; // group index where "::" stands
   if (aEnd >= 2 && s.charCodeAt(0) === 58 && s.charCodeAt(1) === 58) {
@@ -160,9 +174,11 @@ function parseV6(s: string, end: number): bigint {
 
 /**
  * Go's ParseAddr on s[0, end): returns the value and leaves family and zone in parsedFamily / parsedZone.
- * Throws NetParseError (ParseAddr form, input s[0, end)).
+ * Throws NetParseError: in ParseAddr form naming s[0, end), or, when `prefix` is given, in ParsePrefix form
+ * naming `prefix`.
  */
-export function parseAddrValue(s: string, end: number): bigint {
+export function parseAddrValue(s: string, end: number, prefix: string | null): bigint {
+  prefixInput = prefix;
   for (let i = 0; i < end; i++) {
     const c = s.charCodeAt(i);
     if (c === 46) {
@@ -192,7 +208,7 @@ export function lastParsedZone(): string {
  * Throws NetParseError with Go's message.
  */
 export function parseAddr(s: string): Addr {
-  const value = parseAddrValue(s, s.length);
+  const value = parseAddrValue(s, s.length, null);
   return { family: parsedFamily, value, zone: parsedZone };
 }
 
@@ -200,13 +216,21 @@ export function parseAddr(s: string): Addr {
 // Formatting
 
 const DEC: readonly string[] = Array.from({ length: 256 }, (_, i) => String(i));
+const DEC_DOT: readonly string[] = DEC.map((d) => d + ".");
+const HEX1: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16)); // no leading zero
+const HEX2: readonly string[] = HEX1.map((h) => h.padStart(2, "0"));
 
 export function decimalSmall(n: number): string {
   return DEC[n] ?? String(n);
 }
 
 function format4(n: number): string {
-  return DEC[n >>> 24] + "." + DEC[(n >>> 16) & 255] + "." + DEC[(n >>> 8) & 255] + "." + DEC[n & 255];
+  return DEC_DOT[n >>> 24] + DEC_DOT[(n >>> 16) & 255] + DEC_DOT[(n >>> 8) & 255] + DEC[n & 255];
+}
+
+/** A 16-bit group in lowercase hex without leading zeros. */
+function hex16(x: number): string {
+  return x < 256 ? HEX1[x] : HEX1[x >>> 8] + HEX2[x & 255];
 }
 
 function format6(value: bigint, zone: string): string {
@@ -256,7 +280,7 @@ function format6(value: bigint, zone: string): string {
     } else if (i > 0) {
       out += ":";
     }
-    out += g[i].toString(16);
+    out += hex16(g[i]);
   }
   return out + tail;
 }

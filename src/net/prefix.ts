@@ -64,16 +64,11 @@ function badBits(s: string, from: number): never {
  * written (see maskPrefix). Throws NetParseError with Go's message.
  */
 export function parsePrefix(s: string): Prefix {
-  const slash = s.lastIndexOf("/");
+  let slash = s.length - 1; // the last '/' (a loop: usually 2-4 steps back, cheaper than lastIndexOf)
+  while (slash >= 0 && s.charCodeAt(slash) !== 47) slash--;
   if (slash < 0) fail(s, "no '/'");
 
-  let addr: bigint;
-  try {
-    addr = parseAddrValue(s, slash);
-  } catch (e) {
-    if (e instanceof NetParseError) fail(s, e.message);
-    throw e;
-  }
+  const addr = parseAddrValue(s, slash, s);
   const family = lastParsedFamily();
   if (lastParsedZone() !== "") fail(s, "IPv6 zones cannot be present in a prefix");
 

@@ -5,9 +5,16 @@ import type { Family, Prefix } from "./types.js";
 const MAX4 = 0xffffffff;
 const MAX6 = (1n << 128n) - 1n;
 
-/** Index of the highest set bit of a bigint > 0. */
+/** POW6[k] = 2^k for k in 0..128. */
+const POW6: readonly bigint[] = Array.from({ length: 129 }, (_, k) => 1n << BigInt(k));
+
+/** Index of the highest set bit of 0 < x <= 2^128 (from the double's exponent, then corrected exactly). */
 function log2(x: bigint): number {
-  return x.toString(2).length - 1;
+  let k = Math.floor(Math.log2(Number(x)));
+  if (k > 128) k = 128;
+  while (POW6[k] > x) k--;
+  while (k < 128 && POW6[k + 1] <= x) k++;
+  return k;
 }
 
 /**
@@ -40,7 +47,7 @@ export function rangeToPrefixes(family: Family, first: bigint, last: bigint): Pr
     const fit = log2(last - a + 1n);
     const k = align < fit ? align : fit;
     out.push({ family: 6, addr: a, bits: 128 - k });
-    a += 1n << BigInt(k);
+    a += POW6[k];
   }
   return out;
 }

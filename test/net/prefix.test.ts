@@ -70,6 +70,18 @@ describe("parsePrefix: messages named in the brief and the reference (§2.1, §2
     expect(parseError(input).message).toBe(message);
   });
 
+  it("an address error inside a prefix does not leak into a later parseAddr", () => {
+    expect(parseError("bad/24").message).toBe('netip.ParsePrefix("bad/24"): ParseAddr("bad"): unable to parse IP');
+    expect(() => parseAddr("bad")).toThrow(new NetParseError("bad", 'ParseAddr("bad"): unable to parse IP'));
+    try {
+      parseAddr("bad");
+    } catch (e) {
+      expect(e).toBeInstanceOf(Error);
+      expect((e as NetParseError).input).toBe("bad");
+      expect((e as NetParseError).message).toBe('ParseAddr("bad"): unable to parse IP');
+    }
+  });
+
   it("accepts /0 and the full length, splits at the last '/'", () => {
     expect(P("10.0.0.0/0")).toEqual({ family: 4, addr: 0x0a000000n, bits: 0 });
     expect(P("10.0.0.0/32").bits).toBe(32);
