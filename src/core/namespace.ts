@@ -260,7 +260,7 @@ export class Namespace {
       if (node.ips.has(addr.value)) throw E.ipAlreadyAllocated(node.formatAddress(addr.value));
       value = addr.value;
     } else {
-      value = node.ips.lowestFree(node.first, node.last);
+      value = node.ips.lowestFree();
       if (value === undefined) throw E.noIPAvailable(node.cidr, node.ips.size);
     }
     node.ips.add(value);

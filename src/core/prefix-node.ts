@@ -10,7 +10,7 @@ export class PrefixNode {
   readonly bits: number;
   readonly first: bigint;
   readonly last: bigint;
-  readonly ips = new RunSet();
+  readonly ips: RunSet;
   /** Live children by canonical CIDR; null while the prefix has none. */
   children: ChurnSafeMap<string, PrefixNode> | null = null;
   /** Free space for children; null while the prefix has none (then all of it is free). */
@@ -26,6 +26,7 @@ export class PrefixNode {
     this.bits = prefix.bits;
     this.first = prefixFirst(prefix);
     this.last = prefixLast(prefix);
+    this.ips = new RunSet(this.first, this.last);
   }
 
   get parentCidr(): string {
@@ -44,7 +45,9 @@ export class PrefixNode {
   /** True when an address other than the reserved ones is acquired. */
   hasIPs(): boolean {
     let held = this.ips.size;
-    for (const r of this.reservedAddresses()) if (this.ips.has(r)) held--;
+    if (held > 2n) return true;
+    if (this.ips.has(this.first)) held--;
+    if (this.family === 4 && this.last !== this.first && this.ips.has(this.last)) held--;
     return held > 0n;
   }
 
