@@ -174,6 +174,10 @@ describe("namespace object: durability", () => {
       [24, 24, 26, 28].map((length) => c.run<PrefixInfo>({ op: "acquireChildPrefix", cidr: "10.10.0.0/16", length })),
     );
     await c.run({ op: "acquireChildPrefix", cidr: "10.10.0.0/16", length: 24, childCidr: "10.10.200.0/24" });
+    // Grandchildren, with addresses.
+    const grand = await c.run<PrefixInfo>({ op: "acquireChildPrefix", cidr: "10.10.200.0/24", length: 26 });
+    await c.run({ op: "acquireChildPrefix", cidr: "10.10.200.0/24", length: 27 });
+    await Promise.all(Array.from({ length: 3 }, () => c.acquireIP(grand.cidr)));
     await Promise.all(Array.from({ length: 20 }, () => c.acquireIP(children[0].cidr)));
     await Promise.all(Array.from({ length: 5 }, () => c.acquireIP(children[2].cidr)));
     await c.releaseIP(children[0].cidr, "10.10.0.5"); // a hole the next acquire must reuse
