@@ -11,8 +11,8 @@ import {
   universalServerResponseToFetch,
   type UniversalHandler,
 } from "@connectrpc/connect/protocol";
-import { codeFromHttpStatus, codeToString } from "@connectrpc/connect/protocol-connect";
-import { trailerFlag, trailerParse } from "@connectrpc/connect/protocol-grpc-web";
+import { codeFromHttpStatus, codeToHttpStatus, codeToString, errorToJsonBytes } from "@connectrpc/connect/protocol-connect";
+import { setTrailerStatus, trailerFlag, trailerParse, trailerSerialize } from "@connectrpc/connect/protocol-grpc-web";
 import { IpamService } from "../src/gen/api/v1/ipam_pb";
 import { type CallRecord, createIpamService, type IpamBackend, kAccess, kBackend, kCall, kVersion, type VersionInfo } from "../src/service/index";
 import { type AuthConfig, authenticate } from "./auth";
@@ -120,8 +120,43 @@ export async function serveRpc(request: Request, deps: RpcDeps): Promise<RpcResu
     const { code, message } = await outcomeOfResponse(response);
     call.code = code;
     if (message !== undefined) call.error = message;
+    // connect-es reports a request body that is not valid protobuf, or a compressed gRPC-Web frame without
+    // a grpc-encoding, as `internal`, and a gRPC-Web body with no or two messages for a unary RPC as
+    // `unimplemented`. Both are the client's bad
+    // input (connect-go says invalid_argument for the first), and nothing ran: say so.
+    if (message !== undefined && isBadBodyError(code, message)) {
+      const err = new ConnectError(`invalid request body: ${message}`, Code.InvalidArgument);
+      call.code = codeToString(err.code);
+      call.error = err.rawMessage;
+      response = errorResponse(response, err);
+    }
   }
   return { response, call };
+}
+
+function isBadBodyError(code: string, message: string): boolean {
+  if (code === "internal") {
+    return /^(parse binary:|received compressed envelope, but do not know how to decompress|invalid envelope)/.test(message);
+  }
+  if (code === "unimplemented") return /^protocol error: (missing|received extra) input message/.test(message);
+  return false;
+}
+
+/** An error response in the protocol of `like` (gRPC-Web: status in a trailer frame; Connect: JSON body). */
+function errorResponse(like: Response, err: ConnectError): Response {
+  const ct = like.headers.get("content-type") ?? "";
+  if (ct.startsWith("application/grpc-web")) {
+    const trailer = trailerSerialize(setTrailerStatus(new Headers(), err));
+    const body = new Uint8Array(5 + trailer.length);
+    body[0] = trailerFlag;
+    new DataView(body.buffer).setUint32(1, trailer.length);
+    body.set(trailer, 5);
+    return new Response(body, { status: 200, headers: { "content-type": ct } });
+  }
+  return new Response(errorToJsonBytes(err, {}), {
+    status: codeToHttpStatus(err.code),
+    headers: { "content-type": "application/json" },
+  });
 }
 
 /**
