@@ -4,6 +4,7 @@ import { type Family, NetParseError, type Prefix, bitLen, formatPrefix, maskPref
 import { BTree, compareBigints } from "./btree";
 import { buildNamespace } from "./builder";
 import { ChurnSafeMap } from "./churn-safe-map";
+import { checkCommand } from "./command-check";
 import { exportDump, parseDump } from "./dump";
 import * as E from "./errors";
 import { exportGoIpamDump, parseGoIpamDump } from "./goipam-dump";
@@ -42,6 +43,7 @@ export class Namespace {
   }
 
   apply<C extends Command>(cmd: C): Applied<ResultOf<C>> {
+    checkCommand(cmd);
     return this.run(cmd) as Applied<ResultOf<C>>;
   }
 
@@ -77,8 +79,6 @@ export class Namespace {
         return unchanged(exportGoIpamDump(this));
       case "importGoIpam":
         return this.load(parseGoIpamDump(cmd.dump));
-      default:
-        throw E.invalidDump(`unknown command ${JSON.stringify((cmd as { op?: unknown }).op)}`);
     }
   }
 

@@ -1,6 +1,6 @@
 // Namespaces: reference §1.4, with the errors CONTRACT §3 asks for.
 import { describe, expect, it } from "vitest";
-import { Ipam, checkNamespaceName } from "../../src/core";
+import { Ipam, Namespace, checkNamespaceName } from "../../src/core";
 import { expectError } from "./helpers";
 
 describe("namespaces", () => {
@@ -56,5 +56,16 @@ describe("namespaces", () => {
     const again = new Ipam(ipam.store);
     expect(again.listNamespaces()).toEqual(["root", "x"]);
     expect(again.acquireIP("10.0.0.0/24", { namespace: "x" }).ip).toBe("10.0.0.2");
+  });
+});
+
+describe("command shapes", () => {
+  it("names a field of the wrong type instead of throwing a TypeError", () => {
+    const ns = new Namespace();
+    expectError(() => ns.apply({ op: "acquireIP", prefixCidr: 42 } as never), "invalid command: prefixCidr must be a string, got number", "invalid_input");
+    expectError(() => ns.apply({ op: "acquireChildPrefix", cidr: "10.0.0.0/8", length: 1.5 } as never), "invalid command: length must be an integer from 0 to 4294967295, got 1.5");
+    expectError(() => ns.apply({ op: "nope" } as never), 'invalid command: unknown op "nope"');
+    expectError(() => ns.apply({ op: "toString" } as never), 'invalid command: unknown op "toString"');
+    expectError(() => ns.apply(null as never), "invalid command: a command must be an object");
   });
 });
