@@ -22,7 +22,7 @@ export function exportDump(ns: Namespace): string {
   const prefixes: DumpPrefix[] = ns.sortedPrefixes().map((node) => ({
     cidr: node.cidr,
     parentCidr: node.parentCidr,
-    ips: Array.from(node.ips.values(), (v) => node.formatAddress(v)),
+    ips: node.ipStrings(),
   }));
   return JSON.stringify({ format: DUMP_FORMAT, prefixes });
 }

@@ -12,7 +12,7 @@ export function exportGoIpamDump(ns: Namespace): string {
     const children: Record<string, boolean> = {};
     if (node.children !== null) for (const cidr of [...node.children.keys()].sort()) children[cidr] = false;
     const ips: Record<string, boolean> = {};
-    for (const ip of Array.from(node.ips.values(), (v) => node.formatAddress(v)).sort()) ips[ip] = true;
+    for (const ip of node.ipStrings().sort()) ips[ip] = true;
     return {
       Cidr: node.cidr,
       ParentCidr: node.parentCidr,

@@ -69,7 +69,7 @@ export class Namespace {
         return this.releaseIP(cmd.prefixCidr, cmd.ip);
       case "listIPs": {
         const node = this.lookupWrapped(cmd.prefixCidr);
-        return unchanged(Array.from(node.ips.values(), (v) => node.formatAddress(v)));
+        return unchanged(node.ipStrings());
       }
       case "dump":
         return unchanged(exportDump(this));
@@ -87,7 +87,7 @@ export class Namespace {
     const out: IpamRecord[] = [];
     for (const node of this.prefixes.values()) out.push(prefixRecord(node));
     for (const node of this.prefixes.values())
-      for (const v of node.ips.values()) out.push({ kind: "ip", prefix: node.cidr, ip: node.formatAddress(v) });
+      for (const ip of node.ipStrings()) out.push({ kind: "ip", prefix: node.cidr, ip });
     return out;
   }
 
@@ -236,8 +236,7 @@ export class Namespace {
 
   private removeWithRecords(node: PrefixNode): Change[] {
     const changes: Change[] = [];
-    for (const v of node.ips.values())
-      changes.push({ op: "delete", record: { kind: "ip", prefix: node.cidr, ip: node.formatAddress(v) } });
+    for (const ip of node.ipStrings()) changes.push({ op: "delete", record: { kind: "ip", prefix: node.cidr, ip } });
     changes.push({ op: "delete", record: prefixRecord(node) });
     this.remove(node);
     return changes;
@@ -305,10 +304,13 @@ function parseCidrOrThrow(raw: string, wrap: (message: string) => E.IpamError): 
   }
 }
 
+/** Acquires the addresses go-ipam reserves at creation: the first, and for IPv4 the last. */
 function reserve(node: PrefixNode, changes: Change[]): void {
-  for (const v of node.reservedAddresses()) {
-    node.ips.add(v);
-    changes.push(put({ kind: "ip", prefix: node.cidr, ip: node.formatAddress(v) }));
+  node.ips.add(node.first);
+  changes.push(put({ kind: "ip", prefix: node.cidr, ip: node.formatAddress(node.first) }));
+  if (node.reservesLast) {
+    node.ips.add(node.last);
+    changes.push(put({ kind: "ip", prefix: node.cidr, ip: node.formatAddress(node.last) }));
   }
 }
 

@@ -37,9 +37,16 @@ export class PrefixNode {
     return this.last - this.first + 1n;
   }
 
-  /** The addresses reserved at creation: the first, and for IPv4 also the last. */
-  reservedAddresses(): bigint[] {
-    return this.family === 4 && this.last !== this.first ? [this.first, this.last] : [this.first];
+  /** True when the last address is reserved at creation too (IPv4 prefixes of two or more addresses). */
+  get reservesLast(): boolean {
+    return this.family === 4 && this.last !== this.first;
+  }
+
+  /** The acquired addresses, formatted, in ascending order. */
+  ipStrings(): string[] {
+    const out: string[] = [];
+    this.ips.forEach((v) => out.push(formatAddr(this.family, v)));
+    return out;
   }
 
   /** True when an address other than the reserved ones is acquired. */
@@ -47,7 +54,7 @@ export class PrefixNode {
     let held = this.ips.size;
     if (held > 2n) return true;
     if (this.ips.has(this.first)) held--;
-    if (this.family === 4 && this.last !== this.first && this.ips.has(this.last)) held--;
+    if (this.reservesLast && this.ips.has(this.last)) held--;
     return held > 0n;
   }
 

@@ -112,6 +112,13 @@ export class RunSet {
     for (const [start, end] of this.ranges()) for (let x = start; x <= end; x++) yield x;
   }
 
+  /** Calls fn for every held address in ascending order (cheaper than iterating values()). */
+  forEach(fn: (x: bigint) => void): void {
+    for (let x = this.first; x <= this.lowEnd; x++) fn(x);
+    if (this.middle !== null) for (const [start, end] of this.middle.entries()) for (let x = start; x <= end; x++) fn(x);
+    for (let x = this.highStart; x <= this.last; x++) fn(x);
+  }
+
   private tree(): RunTree {
     if (this.middle === null) this.middle = new RunTree(this.first, this.last);
     return this.middle;
