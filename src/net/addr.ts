@@ -30,13 +30,12 @@ function fail(s: string, end: number, msg: string, at = ""): never {
 /**
  * Dotted quad in s[off, end) -> uint32. Errors name s[0, inEnd) as the ParseAddr input (for an embedded
  * IPv4 that is the whole IPv6 string, zone included) and point "at" into s[off, end), as Go does.
+ * The scan may resume at `from` > off with the first octet already read (`val`, `digits`).
  */
-function parseV4(s: string, off: number, end: number, inEnd: number): number {
+function parseV4(s: string, off: number, end: number, inEnd: number, from = off, val = 0, digits = 0): number {
   let acc = 0; // completed octets
-  let val = 0; // current octet
-  let digits = 0; // digits in the current octet
   let dots = 0;
-  for (let i = off; i < end; i++) {
+  for (let i = from; i < end; i++) {
     const c = s.charCodeAt(i);
     if (c >= 48 && c <= 57) {
       if (digits === 1 && val === 0) fail(s, inEnd, "IPv4 field has octet with leading zero");
@@ -179,17 +178,34 @@ function parseV6(s: string, end: number): bigint {
  */
 export function parseAddrValue(s: string, end: number, prefix: string | null): bigint {
   prefixInput = prefix;
+  // Look for the first '.', ':' or '%' (Go's dispatch), reading a leading decimal octet on the way so that
+  // IPv4 parsing can resume after it instead of starting over.
+  let val = 0;
+  let digits = 0;
+  let octet = true; // s[0, i) is so far a valid first octet
   for (let i = 0; i < end; i++) {
     const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      if (octet) {
+        if (digits === 1 && val === 0) octet = false;
+        else {
+          val = val * 10 + (c - 48);
+          digits++;
+          if (val > 255) octet = false;
+        }
+      }
+      continue;
+    }
     if (c === 46) {
-      // '.'
-      const v = parseV4(s, 0, end, end);
+      // '.': IPv4. Resume at i when the first octet was clean, else rescan from 0 for Go's exact error.
+      const v = octet ? parseV4(s, 0, end, end, i, val, digits) : parseV4(s, 0, end, end);
       parsedFamily = 4;
       parsedZone = "";
       return BigInt(v);
     }
     if (c === 58) return parseV6(s, end); // ':'
     if (c === 37) fail(s, end, "missing IPv6 address"); // '%'
+    octet = false;
   }
   return fail(s, end, "unable to parse IP");
 }
