@@ -1,0 +1,159 @@
+// Command-line parsing for `ipam`: argv and environment in, an Invocation (or a help request) out.
+// Nothing here talks to the network or prints; bad usage throws UsageError, which main.ts turns into the
+// usage text on stderr and exit code 2.
+import { parseArgs } from "node:util";
+import { type CommandSpec, type Flag, commandTitle, commandsOf, findCommand, groupNamed } from "./spec";
+
+export const DEFAULT_ENDPOINT = "http://localhost:8787";
+
+/** Where the help text should point: the whole CLI, a group, or one command. */
+export interface HelpTopic {
+  group?: string;
+  spec?: CommandSpec;
+}
+
+export class UsageError extends Error {
+  constructor(
+    message: string,
+    readonly topic: HelpTopic = {},
+  ) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+export interface Connection {
+  endpoint: string;
+  /** Sent as `Authorization: Bearer <token>`; absent when empty. */
+  token?: string;
+}
+
+export type Invocation =
+  | { kind: "help"; topic: HelpTopic }
+  | { kind: "run"; spec: CommandSpec; flags: Partial<Record<Flag, string>>; connection: Connection };
+
+const OPTIONS = {
+  endpoint: { type: "string" },
+  "grpc-server-endpoint": { type: "string" }, // go-ipam's CLI spelling, accepted as an alias of --endpoint
+  token: { type: "string" },
+  help: { type: "boolean", short: "h" },
+  cidr: { type: "string" },
+  parent: { type: "string" },
+  length: { type: "string" },
+  prefix: { type: "string" },
+  ip: { type: "string" },
+  file: { type: "string" },
+  name: { type: "string" },
+  namespace: { type: "string" },
+} as const;
+
+const GLOBAL_OPTIONS = new Set(["endpoint", "grpc-server-endpoint", "token", "help"]);
+
+export function parseCommandLine(argv: string[], env: Record<string, string | undefined>): Invocation {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new UsageError(describeParseError(e), topicOf(argv));
+  }
+  const { values, positionals } = parsed;
+  const words = [...positionals];
+
+  if (words[0] === "help") return { kind: "help", topic: helpTopic(words.slice(1)) };
+  if (values.help) return { kind: "help", topic: helpTopic(words) };
+  if (words.length === 0) throw new UsageError("no command given");
+
+  const { spec, rest } = resolveCommand(words);
+  const flags: Partial<Record<Flag, string>> = {};
+  for (const [key, value] of Object.entries(values)) {
+    if (GLOBAL_OPTIONS.has(key) || value === undefined) continue;
+    if (!(key in spec.flags)) throw new UsageError(`flag --${key} is not valid for "${commandTitle(spec)}"`, { spec });
+    flags[key as Flag] = value as string;
+  }
+  takeName(spec, flags, rest);
+  for (const flag of spec.required) {
+    if (flags[flag] === undefined) throw new UsageError(`"${commandTitle(spec)}" needs --${flag}`, { spec });
+  }
+  if (flags.length !== undefined) checkLength(flags.length, spec);
+
+  return { kind: "run", spec, flags, connection: connection(values, env) };
+}
+
+function resolveCommand(words: string[]): { spec: CommandSpec; rest: string[] } {
+  const top = findCommand("", words[0]);
+  if (top) return { spec: top, rest: words.slice(1) };
+  const group = groupNamed(words[0]);
+  if (!group) throw new UsageError(`unknown command "${words[0]}"`);
+  if (words.length < 2) throw new UsageError(`"${group}" needs a command`, { group });
+  const spec = findCommand(group, words[1]);
+  if (!spec) throw new UsageError(`unknown command "${group} ${words[1]}"`, { group });
+  return { spec, rest: words.slice(2) };
+}
+
+/** `namespace create|delete`: the name as --name, --namespace or a positional argument (all must agree). */
+function takeName(spec: CommandSpec, flags: Partial<Record<Flag, string>>, rest: string[]): void {
+  if (!spec.positionalName) {
+    if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`, { spec });
+    return;
+  }
+  if (rest.length > 1) throw new UsageError(`unexpected argument "${rest[1]}"`, { spec });
+  const given = [flags.name, flags.namespace, rest[0]].filter((v): v is string => v !== undefined);
+  if (given.some((v) => v !== given[0])) throw new UsageError("the namespace's name is given twice, with different values", { spec });
+  delete flags.namespace;
+  if (given.length > 0) flags.name = given[0];
+}
+
+function checkLength(value: string, spec: CommandSpec): void {
+  if (!/^[0-9]+$/.test(value) || Number(value) > 0xffffffff) {
+    throw new UsageError(`--length must be a whole number from 0 to 4294967295, not "${value}"`, { spec });
+  }
+}
+
+function connection(values: { endpoint?: string; "grpc-server-endpoint"?: string; token?: string }, env: Record<string, string | undefined>): Connection {
+  const endpoint = values.endpoint ?? values["grpc-server-endpoint"] ?? (env.IPAM_ENDPOINT || DEFAULT_ENDPOINT);
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    throw new UsageError(`endpoint "${endpoint}" is not a URL (expected e.g. ${DEFAULT_ENDPOINT})`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new UsageError(`endpoint "${endpoint}" must be an http:// or https:// URL`);
+  }
+  const token = values.token ?? env.IPAM_TOKEN;
+  return token ? { endpoint: endpoint.replace(/\/+$/, ""), token } : { endpoint: endpoint.replace(/\/+$/, "") };
+}
+
+function helpTopic(words: string[]): HelpTopic {
+  if (words.length === 0) return {};
+  const top = findCommand("", words[0]);
+  if (top) return { spec: top };
+  const group = groupNamed(words[0]);
+  if (!group) throw new UsageError(`unknown command "${words[0]}"`);
+  if (words.length < 2) return { group };
+  const spec = findCommand(group, words[1]);
+  if (!spec) throw new UsageError(`unknown command "${group} ${words[1]}"`, { group });
+  return { spec };
+}
+
+/** Best-effort topic for a parse error: the command named by the leading words, if any. */
+function topicOf(argv: string[]): HelpTopic {
+  const words = argv.filter((a) => !a.startsWith("-"));
+  const group = words[0] === undefined ? undefined : groupNamed(words[0]);
+  if (!group) return {};
+  const spec = commandsOf(group).find((c) => c.name === words[1]);
+  return spec ? { spec } : { group };
+}
+
+function describeParseError(e: unknown): string {
+  const err = e as { code?: string; message?: string };
+  const option = /'([^']+)'/.exec(err.message ?? "")?.[1]?.replace(/ <value>$/, "") ?? "";
+  switch (err.code) {
+    case "ERR_PARSE_ARGS_UNKNOWN_OPTION":
+      return `unknown flag ${option}`;
+    case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE":
+      return /does not take an argument/.test(err.message ?? "") ? `flag ${option} takes no value` : `flag ${option} needs a value (write ${option}=VALUE for a value starting with "-")`;
+    default:
+      return err.message ?? String(e);
+  }
+}

@@ -1,0 +1,41 @@
+// Output lines of `ipam`: go-ipam's CLI wording with Go's %q quoting, and error texts as Go's connect
+// errors print them (`<code>: <message>`).
+import { Code, ConnectError } from "@connectrpc/connect";
+import { codeToString } from "@connectrpc/connect/protocol-connect";
+import { goQuote as q } from "../net/quote";
+
+export const prefixCreated = (cidr: string) => `prefix:${q(cidr)} created`;
+export const prefixDeleted = (cidr: string) => `prefix:${q(cidr)} deleted`;
+export const childCreated = (cidr: string, parent: string) => `child prefix:${q(cidr)} from ${q(parent)} created`;
+export const childReleased = (cidr: string, parent: string) => `child prefix:${q(cidr)} from ${q(parent)} released`;
+export const prefixLine = (cidr: string, parent: string) => `Prefix:${q(cidr)} parent:${q(parent)}`;
+export const ipAcquired = (ip: string) => `ip:${q(ip)} acquired`;
+export const ipReleased = (ip: string) => `ip:${q(ip)} released`;
+export const ipLine = (ip: string) => `ip:${q(ip)}`;
+export const namespaceCreated = (name: string) => `namespace:${q(name)} created`;
+export const namespaceDeleted = (name: string) => `namespace:${q(name)} deleted`;
+export const namespaceLine = (name: string) => `Namespace:${q(name)}`;
+export const databaseRestored = () => "database restored";
+
+export function versionLine(v: { version: string; revision: string; gitSha1: string; buildDate: string }): string {
+  return `version:${q(v.version)} revision:${q(v.revision)} gitSha1:${q(v.gitSha1)} buildDate:${q(v.buildDate)}`;
+}
+
+/** go-ipam's Usage.String(): `ip:<acquired>/<available>[ prefixes alloc:<n> avail:<smallest>]`. */
+export function usageLine(u: { acquiredIps: bigint; availableIps: bigint; acquiredPrefixes: bigint; availableSmallestPrefixes: bigint }): string {
+  const ips = `ip:${u.acquiredIps}/${u.availableIps}`;
+  return u.acquiredPrefixes === 0n ? ips : `${ips} prefixes alloc:${u.acquiredPrefixes} avail:${u.availableSmallestPrefixes}`;
+}
+
+/** The text of a failed call, as go-ipam's Go CLI prints it: `<code>: <message>`. */
+export function errorText(e: unknown, endpoint: string): string {
+  if (e instanceof ConnectError || (e instanceof Error && e.name === "ConnectError")) {
+    const err = ConnectError.from(e);
+    const code = codeToString(err.code);
+    if (err.code === Code.Unavailable || err.code === Code.DeadlineExceeded) {
+      return `${code}: cannot reach ${endpoint}${err.rawMessage ? `: ${err.rawMessage}` : ""}`;
+    }
+    return err.rawMessage ? `${code}: ${err.rawMessage}` : code;
+  }
+  return e instanceof Error ? e.message : String(e);
+}

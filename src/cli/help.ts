@@ -1,0 +1,79 @@
+// Help and usage text of `ipam`, generated from the command table.
+import { DEFAULT_ENDPOINT, type HelpTopic } from "./args";
+import { COMMANDS, type CommandSpec, type Flag, GROUPS, commandTitle, commandsOf } from "./spec";
+
+const METAVAR: Record<Flag, string> = {
+  cidr: "CIDR",
+  parent: "CIDR",
+  length: "N",
+  prefix: "CIDR",
+  ip: "IP",
+  file: "FILE",
+  name: "NAME",
+  namespace: "NAME",
+};
+
+function synopsis(spec: CommandSpec): string {
+  const parts = [commandTitle(spec)];
+  if (spec.positionalName) parts.push("NAME");
+  for (const flag of Object.keys(spec.flags) as Flag[]) {
+    if (spec.positionalName && flag === "name") continue;
+    const f = `--${flag} ${METAVAR[flag]}`;
+    parts.push(spec.required.includes(flag) ? f : `[${f}]`);
+  }
+  return parts.join(" ");
+}
+
+const GLOBAL = [
+  "Global flags (anywhere on the line):",
+  `  --endpoint URL   server (env IPAM_ENDPOINT, default ${DEFAULT_ENDPOINT}); --grpc-server-endpoint is an alias`,
+  "  --token TOKEN    bearer token, sent as 'Authorization: Bearer TOKEN' (env IPAM_TOKEN)",
+  "  -h, --help       this help; 'ipam help <command>' or '<command> --help' for one command",
+];
+
+const EXIT = ["Exit status: 0 done; 1 the call failed (its error on stderr); 2 bad usage (usage on stderr)."];
+
+function commandHelp(spec: CommandSpec): string[] {
+  const lines = [`Usage: ipam ${synopsis(spec)}`, "", `  ${spec.summary}`];
+  const flags = Object.entries(spec.flags) as [Flag, string][];
+  if (flags.length > 0) {
+    lines.push("", "Flags:");
+    for (const [flag, text] of flags) lines.push(`  --${flag.padEnd(10)} ${text}${spec.required.includes(flag) ? " (required)" : ""}`);
+    if (spec.positionalName) lines.push("  (the name may also be given as a positional argument or as --namespace)");
+  }
+  return lines;
+}
+
+function listing(specs: CommandSpec[]): string[] {
+  const width = Math.max(...specs.map((s) => synopsis(s).length));
+  return specs.map((s) => `  ${synopsis(s).padEnd(width)}  ${s.summary}`);
+}
+
+export function helpText(topic: HelpTopic): string {
+  let lines: string[];
+  if (topic.spec) {
+    lines = commandHelp(topic.spec);
+  } else if (topic.group) {
+    const aliases = GROUPS[topic.group].aliases;
+    lines = [
+      `Usage: ipam ${topic.group} <command> [flags]${aliases.length ? `   (alias: ${aliases.join(", ")})` : ""}`,
+      "",
+      `  ${GROUPS[topic.group].summary}`,
+      "",
+      "Commands:",
+      ...listing(commandsOf(topic.group)),
+    ];
+  } else {
+    lines = [
+      "ipam: the command-line client of edge IPAM (go-ipam's API, over Connect JSON)",
+      "",
+      "Usage: ipam <command> [flags]",
+      "",
+      "Commands:",
+      ...listing(COMMANDS),
+      "",
+      "Group aliases: p = prefix, i = ip, ns = namespace.",
+    ];
+  }
+  return [...lines, "", ...GLOBAL, "", ...EXIT, ""].join("\n");
+}
