@@ -12,127 +12,168 @@ const MAX6 = (1n << 128n) - 1n;
 // ---------------------------------------------------------------------------------------------------------
 // RunSet
 
-/** Windows of 48 values: values cluster so adds, deletes and runs collide, at both ends of the spaces. */
-const RUN_WINDOWS = [0n, 10n, (1n << 32n) - 48n, (1n << 64n) - 24n, 10n ** 30n, MAX6 - 47n] as const;
+/**
+ * Sets over [base, base + width]: small windows so adds, deletes and runs collide, placed at both ends of both
+ * address spaces (the last one ends at 2^128-1), and of every width from a single address (/32, /128) up.
+ */
+const RUN_BASES = [0n, 10n, (1n << 32n) - 48n, (1n << 64n) - 24n, 10n ** 30n, MAX6 - 47n] as const;
 const W = 47;
 
 type RunOp =
   | { t: "add"; x: number }
   | { t: "delete"; x: number }
   | { t: "has"; x: number }
-  | { t: "lowestFree"; a: number; b: number }
-  | { t: "fill"; a: number; n: number };
+  | { t: "lowestFree" }
+  | { t: "fill"; n: number };
 
 const runOp: fc.Arbitrary<RunOp> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ t: fc.constant("add" as const), x: fc.nat(W) }) },
-  { weight: 3, arbitrary: fc.record({ t: fc.constant("delete" as const), x: fc.nat(W) }) },
-  { weight: 1, arbitrary: fc.record({ t: fc.constant("has" as const), x: fc.nat(W) }) },
-  { weight: 2, arbitrary: fc.record({ t: fc.constant("lowestFree" as const), a: fc.nat(W), b: fc.nat(W) }) },
-  { weight: 1, arbitrary: fc.record({ t: fc.constant("fill" as const), a: fc.nat(W), n: fc.nat(12) }) },
+  { weight: 4, arbitrary: fc.record({ t: fc.constant("delete" as const), x: fc.nat(W) }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant("has" as const), x: fc.nat(W + 2) }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant("lowestFree" as const) }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant("fill" as const), n: fc.nat(12) }) },
 );
 
-function checkRunSet(set: RunSet, model: Set<bigint>): void {
-  expect(set.size).toBe(BigInt(model.size));
+/** Everything observable about a RunSet, as one string (cheap to compare; vitest diffs it on a mismatch). */
+function observeRunSet(set: RunSet): string {
+  return [
+    `size ${set.size}`,
+    `runs ${set.runCount}`,
+    `ranges ${[...set.ranges()].map(([s, e]) => `${s}-${e}`).join(",")}`,
+    `values ${[...set.values()].join(",")}`,
+    `lowestFree ${set.lowestFree()}`,
+  ].join("\n");
+}
+
+/** The same, computed naively from the model: maximal runs of consecutive held values, lowest free by scan. */
+function observeModel(model: Set<bigint>, first: bigint, last: bigint): string {
   const sorted = [...model].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  expect([...set.values()]).toEqual(sorted);
-  const ranges = [...set.ranges()];
-  expect(set.runCount).toBe(ranges.length);
-  // sorted, disjoint, non-adjacent: each run starts at least two past the previous run's end
-  for (let i = 0; i < ranges.length; i++) {
-    const [s, e] = ranges[i];
-    expect(s <= e).toBe(true);
-    if (i > 0) expect(s > ranges[i - 1][1] + 1n).toBe(true);
-    // maximal: the neighbours of every run are free
-    expect(model.has(s - 1n)).toBe(false);
-    expect(model.has(e + 1n)).toBe(false);
+  const runs: [bigint, bigint][] = [];
+  for (const x of sorted) {
+    const top = runs[runs.length - 1];
+    if (top !== undefined && top[1] + 1n === x) top[1] = x;
+    else runs.push([x, x]);
   }
-  // the runs cover exactly the model
-  let covered = 0n;
-  for (const [s, e] of ranges) {
-    covered += e - s + 1n;
-    for (let x = s; x <= e; x++) expect(model.has(x)).toBe(true);
-  }
-  expect(covered).toBe(BigInt(model.size));
+  let lowest: bigint | undefined;
+  for (let x = first; x <= last; x++)
+    if (!model.has(x)) {
+      lowest = x;
+      break;
+    }
+  return [
+    `size ${model.size}`,
+    `runs ${runs.length}`,
+    `ranges ${runs.map(([s, e]) => `${s}-${e}`).join(",")}`,
+    `values ${sorted.join(",")}`,
+    `lowestFree ${lowest}`,
+  ].join("\n");
+}
+
+/** size, ranges() (sorted, disjoint, non-adjacent, maximal: exactly the model's runs), values(), lowestFree(). */
+function checkRunSet(set: RunSet, model: Set<bigint>, first: bigint, last: bigint): void {
+  const got = observeRunSet(set);
+  const want = observeModel(model, first, last);
+  if (got !== want) expect(got).toBe(want);
 }
 
 describe("RunSet against a Set<bigint>", () => {
   it("add/delete/has/lowestFree agree with the model; ranges() are sorted, disjoint, non-adjacent and maximal", () => {
     fc.assert(
-      fc.property(fc.constantFrom(...RUN_WINDOWS), fc.array(runOp, { maxLength: 120 }), (base, ops) => {
-        const set = new RunSet();
-        const model = new Set<bigint>();
-        for (const op of ops) {
-          switch (op.t) {
-            case "add": {
-              const x = base + BigInt(op.x);
-              expect(set.add(x)).toBe(!model.has(x));
-              model.add(x);
-              break;
-            }
-            case "delete": {
-              const x = base + BigInt(op.x);
-              expect(set.delete(x)).toBe(model.has(x));
-              model.delete(x);
-              break;
-            }
-            case "has": {
-              const x = base + BigInt(op.x);
-              expect(set.has(x)).toBe(model.has(x));
-              break;
-            }
-            case "lowestFree": {
-              const first = base + BigInt(op.a);
-              const last = base + BigInt(op.b);
-              let expected: bigint | undefined;
-              for (let x = first; x <= last; x++)
-                if (!model.has(x)) {
-                  expected = x;
-                  break;
-                }
-              expect(set.lowestFree(first, last)).toBe(expected);
-              break;
-            }
-            case "fill": {
-              // acquire-next-free n times, as AcquireIP does
-              const first = base + BigInt(op.a);
-              const last = base + BigInt(W);
-              for (let i = 0; i < op.n; i++) {
-                const got = set.lowestFree(first, last);
-                let expected: bigint | undefined;
-                for (let x = first; x <= last; x++)
-                  if (!model.has(x)) {
-                    expected = x;
+      fc.property(
+        fc.constantFrom(...RUN_BASES),
+        fc.oneof(fc.nat(W), fc.constantFrom(0, 1, 2, 3, W)),
+        fc.array(runOp, { maxLength: 150, size: "max" }),
+        (base, width, ops) => {
+          // the last window ends exactly at 2^128-1
+          const first = base === MAX6 - 47n ? MAX6 - BigInt(width) : base;
+          const last = first + BigInt(width);
+          const inRange = (x: number) => first + BigInt(x % (width + 1));
+          const set = new RunSet(first, last);
+          const model = new Set<bigint>();
+          checkRunSet(set, model, first, last);
+          for (const op of ops) {
+            switch (op.t) {
+              case "add": {
+                const x = inRange(op.x);
+                expect(set.add(x)).toBe(!model.has(x));
+                model.add(x);
+                break;
+              }
+              case "delete": {
+                const x = inRange(op.x);
+                expect(set.delete(x)).toBe(model.has(x));
+                model.delete(x);
+                break;
+              }
+              case "has": {
+                // also one below first and one above last
+                const x = first - 1n + BigInt(op.x % (width + 3));
+                expect(set.has(x)).toBe(model.has(x));
+                break;
+              }
+              case "lowestFree":
+                break; // checked after every step
+              case "fill": {
+                // acquire-next-free n times, as AcquireIP does
+                for (let i = 0; i < op.n; i++) {
+                  const got = set.lowestFree();
+                  if (got === undefined) {
+                    expect(model.size).toBe(width + 1);
                     break;
                   }
-                expect(got).toBe(expected);
-                if (got === undefined) break;
-                expect(set.add(got)).toBe(true);
-                model.add(got);
+                  expect(model.has(got)).toBe(false);
+                  expect(set.add(got)).toBe(true);
+                  model.add(got);
+                }
+                break;
               }
-              break;
             }
+            checkRunSet(set, model, first, last);
           }
-          checkRunSet(set, model);
-        }
-        // has() over the whole window, and just outside it
-        for (let x = base === 0n ? 0n : base - 1n; x <= base + BigInt(W) + 1n; x++) expect(set.has(x)).toBe(model.has(x));
-      }),
-      { numRuns: 150 },
+          // has() over the whole window, and just outside it; deleting outside the window is a no-op
+          for (let x = first - 1n; x <= last + 1n; x++) expect(set.has(x)).toBe(model.has(x));
+          if (first > 0n) expect(set.delete(first - 1n)).toBe(false);
+          expect(set.delete(last + 1n)).toBe(false);
+          // releasing everything in random order leaves an empty set
+          for (const x of [...model].reverse()) {
+            expect(set.delete(x)).toBe(true);
+            model.delete(x);
+            checkRunSet(set, model, first, last);
+          }
+        },
+      ),
+      { numRuns: 200 },
     );
   });
 
   it("holds the very last IPv6 address and joins runs across it", () => {
-    const set = new RunSet();
+    const set = new RunSet(MAX6 - 3n, MAX6);
     expect(set.add(MAX6)).toBe(true);
     expect(set.add(MAX6 - 2n)).toBe(true);
     expect(set.runCount).toBe(2);
-    expect(set.lowestFree(MAX6 - 2n, MAX6)).toBe(MAX6 - 1n);
+    expect(set.lowestFree()).toBe(MAX6 - 3n);
+    expect(set.add(MAX6 - 3n)).toBe(true);
+    expect(set.lowestFree()).toBe(MAX6 - 1n);
     expect(set.add(MAX6 - 1n)).toBe(true);
-    expect([...set.ranges()]).toEqual([[MAX6 - 2n, MAX6]]);
-    expect(set.lowestFree(MAX6 - 2n, MAX6)).toBeUndefined();
+    expect([...set.ranges()]).toEqual([[MAX6 - 3n, MAX6]]);
+    expect(set.lowestFree()).toBeUndefined();
     expect(set.delete(MAX6)).toBe(true);
-    expect(set.lowestFree(MAX6 - 2n, MAX6)).toBe(MAX6);
-    expect(set.size).toBe(2n);
+    expect(set.lowestFree()).toBe(MAX6);
+    expect(set.size).toBe(3n);
+  });
+
+  it("a single-address set (/32, /128)", () => {
+    for (const a of [0n, 0xffffffffn, MAX6]) {
+      const set = new RunSet(a, a);
+      expect(set.lowestFree()).toBe(a);
+      expect(set.add(a)).toBe(true);
+      expect(set.add(a)).toBe(false);
+      expect(set.lowestFree()).toBeUndefined();
+      expect([...set.ranges()]).toEqual([[a, a]]);
+      expect(set.delete(a)).toBe(true);
+      expect(set.runCount).toBe(0);
+      expect(set.lowestFree()).toBe(a);
+    }
   });
 });
 
