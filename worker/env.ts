@@ -6,6 +6,8 @@ export interface Env {
   IPAM_AUTH?: string;
   /** JSON object mapping each bearer token to the namespaces it may use, or "*" for all. */
   IPAM_TOKENS?: string;
+  /** Which calls get a log line: "all" (default), "errors" (code != ok) or "off". */
+  IPAM_CALL_LOG?: string;
   /** Set at deploy time; shown by the Version RPC. */
   GIT_REVISION?: string;
 }

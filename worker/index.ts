@@ -65,15 +65,18 @@ app.all("/api.v1.IpamService/*", async (c) => {
   const durationMs = Date.now() - started;
   const code = call.code ?? "unknown";
   metrics.record(rpc, code, durationMs);
-  logCall({
-    rpc,
-    namespace: call.namespace,
-    code,
-    durationMs,
-    protocol: protocolOf(c.req.header("content-type") ?? null),
-    status: response.status,
-    error: call.error,
-  });
+  const logMode = env.IPAM_CALL_LOG ?? "all";
+  if (logMode !== "off" && (code !== "ok" || logMode !== "errors")) {
+    logCall({
+      rpc,
+      namespace: call.namespace,
+      code,
+      durationMs,
+      protocol: protocolOf(c.req.header("content-type") ?? null),
+      status: response.status,
+      error: call.error,
+    });
+  }
   return response;
 });
 

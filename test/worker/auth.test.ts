@@ -166,6 +166,26 @@ describe("tokens stay out of logs", () => {
   });
 });
 
+describe("IPAM_CALL_LOG", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it("errors: only failed calls are logged; off: none", async () => {
+    for (const [mode, expected] of [["errors", ["unauthenticated"]], ["off", []], ["all", ["ok", "unauthenticated"]]] as const) {
+      const codes: string[] = [];
+      for (const m of ["log", "warn", "error"] as const) {
+        vi.spyOn(console, m).mockImplementation((line: unknown) => {
+          if (typeof line === "string" && line.includes('"msg":"call"')) codes.push((JSON.parse(line) as { code: string }).code);
+        });
+      }
+      const fetcher = withEnv({ IPAM_CALL_LOG: mode });
+      await client("connect-json", ADMIN, fetcher).version({});
+      await failure(client("connect-json", "wrong", fetcher).version({}));
+      vi.restoreAllMocks();
+      expect([mode, codes]).toEqual([mode, expected]);
+    }
+  });
+});
+
 describe("/metrics", () => {
   it("needs a token; counts calls and errors per RPC and code; adds a namespace's figures on request", async () => {
     expect((await SELF.fetch("http://x/metrics")).status).toBe(401);
