@@ -1,6 +1,7 @@
 // The Worker: go-ipam's API (Connect JSON, Connect binary, gRPC-Web) on /api.v1.IpamService/*, plus
 // /health and /metrics. One Durable Object per namespace does the work (worker/namespaces.ts).
 
+import { Code, ConnectError } from "@connectrpc/connect";
 import { Hono } from "hono";
 import { checkNamespaceName, isIpamError } from "../src/core/index";
 import { mayUse } from "../src/service/index";
@@ -28,8 +29,8 @@ app.get("/metrics", async (c) => {
   try {
     access = await authenticate(await authConfig(env), c.req.header("authorization") ?? null);
   } catch (e) {
-    const msg = e instanceof Error ? e.message : String(e);
-    return c.text(`${msg}\n`, (e as { code?: number }).code === 13 ? 500 : 401);
+    const err = ConnectError.from(e);
+    return c.text(`${err.rawMessage}\n`, err.code === Code.Internal ? 500 : 401);
   }
   const name = c.req.query("namespace");
   if (name === undefined) return metricsResponse(metrics.render());
@@ -78,6 +79,12 @@ app.all("/api.v1.IpamService/*", async (c) => {
     });
   }
   return response;
+});
+
+// Last line of defence: the RPC path answers its own errors; this covers /health and /metrics.
+app.onError((err, c) => {
+  console.error(JSON.stringify({ msg: "unhandled error", path: new URL(c.req.url).pathname, error: err.message }));
+  return c.text("internal error\n", 500);
 });
 
 function metricsResponse(text: string): Response {
