@@ -180,6 +180,14 @@ describe("the wire", () => {
     expect(body.prefixes === undefined || Array.isArray(body.prefixes)).toBe(true);
   });
 
+  it("answers uncompressed, and refuses compressed requests with unimplemented", async () => {
+    const res = await rawCall("ListNamespaces", "{}", { headers: { "accept-encoding": "gzip, br" } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-encoding")).toBeNull();
+    const gz = await rawCall("ListNamespaces", new Uint8Array([0x1f, 0x8b]), { headers: { "content-encoding": "gzip" } });
+    expect(((await gz.json()) as { code: string }).code).toBe("unimplemented");
+  });
+
   it("refuses plain gRPC with 415 (a Worker cannot send HTTP/2 trailers)", async () => {
     const res = await rawCall("ListPrefixes", new Uint8Array(5), { contentType: "application/grpc" });
     expect(res.status).toBe(415);
