@@ -67,7 +67,8 @@ export function parseCommandLine(argv: string[], env: Record<string, string | un
   const flags: Partial<Record<Flag, string>> = {};
   for (const [key, value] of Object.entries(values)) {
     if (GLOBAL_OPTIONS.has(key) || value === undefined) continue;
-    if (!(key in spec.flags)) throw new UsageError(`flag --${key} is not valid for "${commandTitle(spec)}"`, { spec });
+    const nameAlias = key === "namespace" && spec.positionalName; // `namespace create --namespace NAME`
+    if (!(key in spec.flags) && !nameAlias) throw new UsageError(`flag --${key} is not valid for "${commandTitle(spec)}"`, { spec });
     flags[key as Flag] = value as string;
   }
   takeName(spec, flags, rest);

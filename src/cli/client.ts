@@ -1,7 +1,12 @@
-// The Connect client `ipam` talks through: Connect protocol, JSON, HTTP/1.1 (what a Worker serves), with the
-// bearer token on every call.
+// The Connect client `ipam` talks through: Connect protocol, JSON, over Node's fetch (undici, HTTP/1.1 as a
+// Worker serves it), with the bearer token on every call.
+//
+// Why connect-web's transport and not connect-node's: connect-node writes the request headers and body
+// separately, so when the server answers early (an auth failure, before reading the body) and closes the
+// connection, the body write fails with EPIPE and the real answer is lost. Node's fetch sends a small body
+// with the headers and reads the early answer.
 import { type Client, type Interceptor, createClient } from "@connectrpc/connect";
-import { createConnectTransport } from "@connectrpc/connect-node";
+import { createConnectTransport } from "@connectrpc/connect-web";
 import { IpamService } from "../gen/api/v1/ipam_pb";
 import type { Connection } from "./args";
 
@@ -21,7 +26,6 @@ export function connect(conn: Connection): IpamClient {
   }
   const transport = createConnectTransport({
     baseUrl: conn.endpoint,
-    httpVersion: "1.1",
     useBinaryFormat: false,
     defaultTimeoutMs: TIMEOUT_MS,
     interceptors,

@@ -29,13 +29,24 @@ export function usageLine(u: { acquiredIps: bigint; availableIps: bigint; acquir
 
 /** The text of a failed call, as go-ipam's Go CLI prints it: `<code>: <message>`. */
 export function errorText(e: unknown, endpoint: string): string {
+  const network = networkFailure(e);
+  if (network !== undefined) return `unavailable: cannot reach ${endpoint}: ${network}`;
   if (e instanceof ConnectError || (e instanceof Error && e.name === "ConnectError")) {
     const err = ConnectError.from(e);
     const code = codeToString(err.code);
-    if (err.code === Code.Unavailable || err.code === Code.DeadlineExceeded) {
-      return `${code}: cannot reach ${endpoint}${err.rawMessage ? `: ${err.rawMessage}` : ""}`;
-    }
+    if (err.code === Code.DeadlineExceeded) return `${code}: no answer from ${endpoint} in time`;
     return err.rawMessage ? `${code}: ${err.rawMessage}` : code;
   }
   return e instanceof Error ? e.message : String(e);
+}
+
+/** Why fetch could not talk to the server at all (refused, unknown host, reset), or undefined. */
+function networkFailure(e: unknown): string | undefined {
+  let fetchFailed = false;
+  let reason: string | undefined;
+  for (let cur: unknown = e, depth = 0; cur instanceof Error && depth < 8; cur = cur.cause, depth++) {
+    if (cur instanceof TypeError && cur.message === "fetch failed") fetchFailed = true;
+    else if (fetchFailed) reason ??= cur.message || (cur as NodeJS.ErrnoException).code;
+  }
+  return fetchFailed ? (reason ?? "fetch failed") : undefined;
 }
