@@ -1,149 +1,156 @@
-// Benchmarks of the IPAM core (npm run bench; `-- --json` ends with one JSON line of workload -> ops/s).
+// Benchmarks of the IPAM core: `npm run bench` prints a table; `npm run bench -- --json` ends with one JSON
+// line mapping workload name to ops/s (or to bytes / ms for the memory and fill figures).
+//
 // One op is what go-ipam's own benchmark of the same name counts (reference §5.3): a create+delete or an
-// acquire+release pair. They run on the allocator (Namespace.apply), which produces the record changes a
-// store would persist; "AcquireIP (Ipam+MemoryStore)" includes persisting them to the in-memory store.
+// acquire+release pair. Workloads run on the allocator (Namespace.apply), which also produces the record
+// changes a store persists. Each workload runs in a fresh Node process so that one workload's JIT state does
+// not slow down the next.
+import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { Ipam, Namespace, prefixesOverlapping } from "../src/core";
 
-const json = process.argv.includes("--json");
-const results: Record<string, number> = {};
-const rows: string[][] = [];
+type Measure = { value: number; unit: "ops/s" | "ms" | "bytes/IP"; detail?: string };
 
-/** Runs `op` in growing batches for about `seconds`, returns ops/s. */
-function measure(name: string, op: () => void, seconds = 1): number {
-  for (let i = 0; i < 2000; i++) op(); // warm up
+/** Runs `op` in growing batches for about a second; ops/s. */
+function rate(op: () => void): Measure {
+  for (let i = 0; i < 20_000; i++) op(); // warm up
   let n = 0;
   let batch = 1000;
   const start = performance.now();
   let elapsed = 0;
-  while (elapsed < seconds * 1000) {
+  while (elapsed < 1000) {
     for (let i = 0; i < batch; i++) op();
     n += batch;
-    batch = Math.min(batch * 2, 200_000);
+    batch = Math.min(batch * 2, 100_000);
     elapsed = performance.now() - start;
   }
-  const rate = (n * 1000) / elapsed;
-  results[name] = Math.round(rate);
-  rows.push([name, Math.round(rate).toLocaleString("en-US"), `${((elapsed * 1e6) / n).toFixed(0)} ns`]);
-  return rate;
+  return { value: (n * 1000) / elapsed, unit: "ops/s", detail: `${((elapsed * 1e6) / n).toFixed(0)} ns/op` };
 }
 
-function note(name: string, value: string): void {
-  rows.push([name, value, ""]);
-}
-
-// NewPrefix: create + delete
-{
+function namespaceWith(cidr: string): Namespace {
   const ns = new Namespace();
-  measure("NewPrefix", () => {
-    ns.apply({ op: "createPrefix", cidr: "192.168.0.0/24" });
-    ns.apply({ op: "deletePrefix", cidr: "192.168.0.0/24" });
-  });
+  ns.apply({ op: "createPrefix", cidr });
+  return ns;
 }
 
-// AcquireIP: acquire + release in an empty /16
-{
-  const ns = new Namespace();
-  ns.apply({ op: "createPrefix", cidr: "10.0.0.0/16" });
-  measure("AcquireIP", () => {
-    const { result } = ns.apply({ op: "acquireIP", prefixCidr: "10.0.0.0/16" });
-    ns.apply({ op: "releaseIP", prefixCidr: "10.0.0.0/16", ip: result.ip });
-  });
-  const ipam = new Ipam();
-  ipam.newPrefix("10.0.0.0/16");
-  measure("AcquireIP (Ipam+MemoryStore)", () => ipam.releaseIP(ipam.acquireIP("10.0.0.0/16")));
+function acquireReleaseIP(ns: Namespace, cidr: string): () => void {
+  return () => {
+    const { result } = ns.apply({ op: "acquireIP", prefixCidr: cidr });
+    ns.apply({ op: "releaseIP", prefixCidr: cidr, ip: result.ip });
+  };
 }
 
-// AcquireChildPrefix parent/child: acquire + release
-for (const [parentBits, childBits] of [[8, 14], [8, 24], [16, 18], [16, 26]]) {
-  const ns = new Namespace();
-  const { result: parent } = ns.apply({ op: "createPrefix", cidr: `192.168.0.0/${parentBits}` });
-  measure(`AcquireChildPrefix ${parentBits}/${childBits}`, () => {
-    const { result } = ns.apply({ op: "acquireChildPrefix", cidr: parent.cidr, length: childBits });
+function acquireReleaseChild(ns: Namespace, parent: string, length: number): () => void {
+  return () => {
+    const { result } = ns.apply({ op: "acquireChildPrefix", cidr: parent, length });
     ns.apply({ op: "releaseChildPrefix", cidr: result.cidr });
-  });
+  };
 }
 
-// PrefixOverlapping: the pure function, as go-ipam benchmarks it
-measure("PrefixOverlapping", () => {
-  prefixesOverlapping(["192.168.0.0/24", "10.0.0.0/8"], ["192.168.1.0/24", "11.0.0.0/8"]);
-});
-
-// AcquireIPFill: acquire + release in a /16 already holding `fill` IPs
-for (const fill of [0, 1000, 10000, 60000]) {
-  const ns = new Namespace();
-  ns.apply({ op: "createPrefix", cidr: "10.1.0.0/16" });
-  for (let i = 0; i < fill; i++) ns.apply({ op: "acquireIP", prefixCidr: "10.1.0.0/16" });
-  measure(`AcquireIPFill/fill=${fill}`, () => {
-    const { result } = ns.apply({ op: "acquireIP", prefixCidr: "10.1.0.0/16" });
-    ns.apply({ op: "releaseIP", prefixCidr: "10.1.0.0/16", ip: result.ip });
-  });
+function heapPerIP(fill: (ns: Namespace) => void): Measure {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc === undefined) throw new Error("run node with --expose-gc");
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const ns = namespaceWith("10.0.0.0/8");
+  fill(ns);
+  gc();
+  const bytes = (process.memoryUsage().heapUsed - before) / 1_000_000;
+  const runs = ns.prefixes.get("10.0.0.0/8")!.ips.runCount;
+  return { value: Math.round(bytes * 10) / 10, unit: "bytes/IP", detail: `${runs} runs` };
 }
 
-// AcquireChildPrefixFill: a /64 from a /48 already holding `fill` children
-for (const fill of [0, 1000, 5000, 9900]) {
-  const ns = new Namespace();
-  ns.apply({ op: "createPrefix", cidr: "2001:db8::/48" });
-  for (let i = 0; i < fill; i++) ns.apply({ op: "acquireChildPrefix", cidr: "2001:db8::/48", length: 64 });
-  measure(`AcquireChildPrefixFill/fill=${fill}`, () => {
-    const { result } = ns.apply({ op: "acquireChildPrefix", cidr: "2001:db8::/48", length: 64 });
-    ns.apply({ op: "releaseChildPrefix", cidr: result.cidr });
-  });
-}
-
-// Filling: a whole /16, and 10,000 /64s from a /48
-{
-  const ns = new Namespace();
-  ns.apply({ op: "createPrefix", cidr: "10.2.0.0/16" });
-  const start = performance.now();
-  let n = 0;
-  for (;;) {
-    try {
-      ns.apply({ op: "acquireIP", prefixCidr: "10.2.0.0/16" });
-      n++;
-    } catch {
-      break;
-    }
-  }
-  note(`Fill a /16 (${n} IPs)`, `${(performance.now() - start).toFixed(0)} ms`);
-}
-{
-  const ns = new Namespace();
-  ns.apply({ op: "createPrefix", cidr: "2001:db8:1::/48" });
-  const start = performance.now();
-  for (let i = 0; i < 10_000; i++) ns.apply({ op: "acquireChildPrefix", cidr: "2001:db8:1::/48", length: 64 });
-  note("Take 10,000 /64s from a /48", `${(performance.now() - start).toFixed(0)} ms`);
-}
-
-// Heap per allocated IP: 1,000,000 IPs in a /8, taken in order and at random
-const gc = (globalThis as { gc?: () => void }).gc;
-if (gc) {
-  for (const mode of ["in order", "at random"] as const) {
-    gc();
-    const before = process.memoryUsage().heapUsed;
+const workloads: Record<string, () => Measure> = {
+  NewPrefix: () => {
     const ns = new Namespace();
-    ns.apply({ op: "createPrefix", cidr: "10.0.0.0/8" });
-    if (mode === "in order") for (let i = 0; i < 1_000_000; i++) ns.apply({ op: "acquireIP", prefixCidr: "10.0.0.0/8" });
-    else {
+    return rate(() => {
+      ns.apply({ op: "createPrefix", cidr: "192.168.0.0/24" });
+      ns.apply({ op: "deletePrefix", cidr: "192.168.0.0/24" });
+    });
+  },
+  AcquireIP: () => rate(acquireReleaseIP(namespaceWith("10.0.0.0/16"), "10.0.0.0/16")),
+  "AcquireIP (Ipam+MemoryStore)": () => {
+    const ipam = new Ipam();
+    ipam.newPrefix("10.0.0.0/16");
+    return rate(() => ipam.releaseIP(ipam.acquireIP("10.0.0.0/16")));
+  },
+  ...Object.fromEntries(
+    [[8, 14], [8, 24], [16, 18], [16, 26]].map(([p, c]) => [
+      `AcquireChildPrefix ${p}/${c}`,
+      () => {
+        const ns = namespaceWith(`192.168.0.0/${p}`);
+        const parent = ns.apply({ op: "listPrefixes" }).result[0].cidr;
+        return rate(acquireReleaseChild(ns, parent, c));
+      },
+    ]),
+  ),
+  PrefixOverlapping: () => rate(() => void prefixesOverlapping(["192.168.0.0/24", "10.0.0.0/8"], ["192.168.1.0/24", "11.0.0.0/8"])),
+  ...Object.fromEntries(
+    [0, 1000, 10000, 60000].map((fill) => [
+      `AcquireIPFill/fill=${fill}`,
+      () => {
+        const ns = namespaceWith("10.1.0.0/16");
+        for (let i = 0; i < fill; i++) ns.apply({ op: "acquireIP", prefixCidr: "10.1.0.0/16" });
+        return rate(acquireReleaseIP(ns, "10.1.0.0/16"));
+      },
+    ]),
+  ),
+  ...Object.fromEntries(
+    [0, 1000, 5000, 9900].map((fill) => [
+      `AcquireChildPrefixFill/fill=${fill}`,
+      () => {
+        const ns = namespaceWith("2001:db8::/48");
+        for (let i = 0; i < fill; i++) ns.apply({ op: "acquireChildPrefix", cidr: "2001:db8::/48", length: 64 });
+        return rate(acquireReleaseChild(ns, "2001:db8::/48", 64));
+      },
+    ]),
+  ),
+  "FillWhole/16": () => {
+    const ns = namespaceWith("10.2.0.0/16");
+    const start = performance.now();
+    for (let i = 0; i < 65534; i++) ns.apply({ op: "acquireIP", prefixCidr: "10.2.0.0/16" });
+    return { value: Math.round(performance.now() - start), unit: "ms", detail: "65,534 AcquireIP" };
+  },
+  "Take10000x/64From/48": () => {
+    const ns = namespaceWith("2001:db8:1::/48");
+    const start = performance.now();
+    for (let i = 0; i < 10_000; i++) ns.apply({ op: "acquireChildPrefix", cidr: "2001:db8:1::/48", length: 64 });
+    return { value: Math.round(performance.now() - start), unit: "ms", detail: "10,000 AcquireChildPrefix" };
+  },
+  "HeapPerIP/1M-in-/8-in-order": () =>
+    heapPerIP((ns) => {
+      for (let i = 0; i < 1_000_000; i++) ns.apply({ op: "acquireIP", prefixCidr: "10.0.0.0/8" });
+    }),
+  "HeapPerIP/1M-in-/8-at-random": () =>
+    heapPerIP((ns) => {
       let x = 12345;
-      let taken = 0;
-      while (taken < 1_000_000) {
+      for (let taken = 0; taken < 1_000_000; ) {
         x = (Math.imul(x, 1103515245) + 12345) >>> 0;
         const ip = `10.${(x >>> 16) & 255}.${(x >>> 8) & 255}.${x & 255}`;
         try {
           ns.apply({ op: "acquireIP", prefixCidr: "10.0.0.0/8", ip });
           taken++;
-        } catch {}
+        } catch {} // already taken
       }
-    }
-    gc();
-    const bytes = (process.memoryUsage().heapUsed - before) / 1_000_000;
-    results[`HeapBytesPerIP/${mode.replace(" ", "-")}`] = Math.round(bytes * 10) / 10;
-    note(`Heap per IP, 1,000,000 IPs in a /8 ${mode}`, `${bytes.toFixed(1)} bytes`);
-    void ns;
-  }
-} else note("Heap per IP", "skipped (run node with --expose-gc)");
+    }),
+};
 
-const width = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i].length)));
-console.log(["workload".padEnd(width[0]), "ops/s".padStart(width[1]), "per op".padStart(width[2])].join("  "));
-for (const r of rows) console.log([r[0].padEnd(width[0]), r[1].padStart(width[1]), r[2].padStart(width[2])].join("  "));
-if (json) console.log(JSON.stringify(results));
+const args = process.argv.slice(2);
+const only = args.indexOf("--workload");
+if (only >= 0) {
+  const m = workloads[args[only + 1]]();
+  process.stdout.write(JSON.stringify(m));
+} else {
+  const results: Record<string, number> = {};
+  const rows: string[][] = [["workload", "result", ""]];
+  const self = fileURLToPath(import.meta.url);
+  for (const name of Object.keys(workloads)) {
+    const out = execFileSync(process.execPath, [...process.execArgv, self, "--workload", name], { encoding: "utf8" });
+    const m = JSON.parse(out) as Measure;
+    results[name] = Math.round(m.value * 10) / 10;
+    rows.push([name, `${Math.round(m.value).toLocaleString("en-US")} ${m.unit}`, m.detail ?? ""]);
+  }
+  const width = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i].length)));
+  console.log(rows.map((r) => [r[0].padEnd(width[0]), r[1].padStart(width[1]), r[2]].join("  ")).join("\n"));
+  if (args.includes("--json")) console.log(JSON.stringify(results));
+}
