@@ -2,7 +2,7 @@
 // commands could have produced: canonical CIDRs and addresses, no overlaps, children inside free space of
 // their parent, addresses inside their prefix, no prefix holding both addresses and children.
 import { NetParseError, type Prefix, formatAddr, formatPrefix, maskPrefix, parseAddr, parsePrefix } from "../net";
-import { IpamError, invalidDump } from "./errors";
+import { IpamError, describe, invalidDump } from "./errors";
 import type { Namespace } from "./namespace";
 import type { IPRecord, IpamRecord, PrefixRecord } from "./types";
 
@@ -12,7 +12,7 @@ export function buildNamespace(ns: Namespace, records: Iterable<IpamRecord>): Na
   for (const record of records) {
     if (record?.kind === "prefix") prefixes.push({ record, prefix: canonicalPrefix(record.cidr) });
     else if (record?.kind === "ip") ips.push(record);
-    else throw invalidDump(`unknown record ${JSON.stringify(record)}`);
+    else throw invalidDump(`unknown record ${describe(record)}${record !== null && typeof record === "object" ? ` of kind ${describe((record as { kind?: unknown }).kind)}` : ""}`);
   }
   prefixes.sort((a, b) => a.prefix.bits - b.prefix.bits); // parents before children
   for (const { record, prefix } of prefixes) {
@@ -50,7 +50,7 @@ export function buildNamespace(ns: Namespace, records: Iterable<IpamRecord>): Na
 }
 
 function canonicalPrefix(cidr: unknown): Prefix {
-  if (typeof cidr !== "string") throw invalidDump(`prefix cidr ${JSON.stringify(cidr)} is not a string`);
+  if (typeof cidr !== "string") throw invalidDump(`prefix cidr ${describe(cidr)} is not a string`);
   const prefix = maskPrefix(parseOrInvalid(() => parsePrefix(cidr)));
   const canonical = formatPrefix(prefix);
   if (canonical !== cidr) throw invalidDump(`prefix ${cidr} is not canonical, expected ${canonical}`);
@@ -58,7 +58,7 @@ function canonicalPrefix(cidr: unknown): Prefix {
 }
 
 function canonicalAddr(ip: unknown) {
-  if (typeof ip !== "string") throw invalidDump(`ip ${JSON.stringify(ip)} is not a string`);
+  if (typeof ip !== "string") throw invalidDump(`ip ${describe(ip)} is not a string`);
   const addr = parseOrInvalid(() => parseAddr(ip));
   const canonical = formatAddr(addr.family, addr.value, addr.zone);
   if (addr.zone !== "" || canonical !== ip) throw invalidDump(`ip ${ip} is not canonical, expected ${canonical}`);

@@ -37,6 +37,25 @@ export function isIpamError(e: unknown): e is IpamError {
 
 const err = (kind: ErrorKind, message: string) => new IpamError(kind, message);
 
+/**
+ * A short, safe description of any value for an error message: strings quoted (at most 100 characters),
+ * numbers and bigints as written, everything else by its type. Never throws, whatever the value.
+ */
+export function describe(value: unknown): string {
+  switch (typeof value) {
+    case "string":
+      return JSON.stringify(value.length > 100 ? `${value.slice(0, 100)}...` : value);
+    case "number":
+    case "bigint":
+    case "boolean":
+      return String(value);
+    case "undefined":
+      return "undefined";
+    default:
+      return value === null ? "null" : Array.isArray(value) ? "an array" : `a ${typeof value}`;
+  }
+}
+
 // Lookups
 export const prefixNotFound = (cidr: string) => err("prefix_not_found", `NotFound prefix ${cidr} not found`);
 /** A prefix lookup inside an acquire/release/delete, wrapping the inner cause as go-ipam does. */

@@ -1,4 +1,4 @@
-import { invalidNamespace } from "./errors";
+import { IpamError, describe, invalidNamespace } from "./errors";
 
 export const DEFAULT_NAMESPACE = "root";
 
@@ -9,7 +9,8 @@ const MAX_NAME_LENGTH = 63;
  * values, Redis and etcd key parts, and accepts every name go-ipam's own tests use (UUIDs, `%u6c^qi$u%t...`).
  */
 export function checkNamespaceName(name: string): void {
-  if (typeof name !== "string" || name.length === 0) throw invalidNamespace(String(name), "must not be empty");
+  if (typeof name !== "string") throw new IpamError("invalid_input", `invalid namespace: must be a string, got ${describe(name)}`);
+  if (name.length === 0) throw invalidNamespace(name, "must not be empty");
   if (name.length > MAX_NAME_LENGTH)
     throw invalidNamespace(name.slice(0, 80), `is ${name.length} characters long, at most ${MAX_NAME_LENGTH} are allowed`);
   for (let i = 0; i < name.length; i++) {

@@ -25,7 +25,7 @@ export interface NamespaceStats {
 }
 
 export class Namespace {
-  /** Every prefix by canonical CIDR, parents inserted before their children. */
+  /** Every prefix by canonical CIDR. */
   readonly prefixes = new ChurnSafeMap<string, PrefixNode>();
   /** Top-level prefixes by first address, per family, for O(log n) overlap checks. */
   private readonly topLevel = {
@@ -82,12 +82,11 @@ export class Namespace {
     }
   }
 
-  /** Every record needed to rebuild this namespace, parents before children. */
+  /** Every record needed to rebuild this namespace: prefixes in listing order (parents before children), then addresses. */
   records(): IpamRecord[] {
-    const out: IpamRecord[] = [];
-    for (const node of this.prefixes.values()) out.push(prefixRecord(node));
-    for (const node of this.prefixes.values())
-      for (const ip of node.ipStrings()) out.push({ kind: "ip", prefix: node.cidr, ip });
+    const nodes = this.sortedPrefixes();
+    const out: IpamRecord[] = nodes.map(prefixRecord);
+    for (const node of nodes) for (const ip of node.ipStrings()) out.push({ kind: "ip", prefix: node.cidr, ip });
     return out;
   }
 

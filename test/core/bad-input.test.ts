@@ -435,7 +435,7 @@ describe("child lengths", () => {
     );
   }, TIMEOUT);
 
-  it("bug: a NaN or infinite length is reported as `null` instead of naming it", () => {
+  it("regression: a NaN or infinite length is reported as `null` instead of naming it", () => {
     for (const length of [NaN, Infinity, -Infinity]) {
       const ns = Namespace.fromRecords(BASE);
       const e = attempt(
@@ -511,7 +511,7 @@ describe("commands with fields of the wrong type", () => {
     }
   });
 
-  it("bug: a bigint, circular or 100000-deep value in a command throws TypeError/RangeError instead of invalid_input", () => {
+  it("regression: a bigint, circular or 100000-deep value in a command throws TypeError/RangeError instead of invalid_input", () => {
     const failures: string[] = [];
     for (const { label, cmd } of wrongTypeCases(WRONG_TYPES_HOSTILE)) {
       const ns = Namespace.fromRecords(BASE);
@@ -743,7 +743,7 @@ function goDefect(kind: number, i: number, j: number, bad: string): Defect {
   }
 }
 
-/** Defect kinds with a known bug, tested on their own (see the "bug:" tests) so the others keep being checked. */
+/** Defect kinds with a former bug, tested on their own (see the "regression:" tests) so the others keep being checked. */
 const KNOWN_BAD_OURS = new Set([17]);
 
 function loadDefect(op: "load" | "importGoIpam", d: Defect): void {
@@ -777,7 +777,7 @@ describe("malformed dumps", () => {
     );
   }, TIMEOUT);
 
-  it("bug: our format with a deeply nested value in a prefix's ips throws RangeError (JSON.stringify in the record builder)", () => {
+  it("regression: our format with a deeply nested value in a prefix's ips throws RangeError (JSON.stringify in the record builder)", () => {
     for (let i = 0; i < 4; i++) loadDefect("load", oursDefect(17, i, 0, ""));
     // the same through importGoIpam, which also reads our format
     loadDefect("importGoIpam", oursDefect(17, 0, 0, ""));

@@ -768,7 +768,7 @@ describe("Namespace against a model of go-ipam's semantics", () => {
     checkAll(ctx);
   }, 60_000);
 
-  it("bug: records() lists a child before its parent once the child's CIDR was used before (documented: parents before children)", () => {
+  it("regression: records() lists a child before its parent once the child's CIDR was used before (documented: parents before children)", () => {
     const ns = new Namespace();
     ns.apply({ op: "createPrefix", cidr: "10.0.0.0/24" });
     ns.apply({ op: "deletePrefix", cidr: "10.0.0.0/24" });
