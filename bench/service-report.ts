@@ -66,3 +66,26 @@ export function otherWorkerdProcesses(ours: number): number {
   }
   return n;
 }
+
+/** Busy CPU ticks of the whole machine (all cores, from /proc/stat) and of the processes `ours`. */
+export function cpuTicks(ours: Iterable<number>): { machine: number; ours: number } {
+  const cpu = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal ...: busy = all but idle and iowait
+  const machine = cpu.slice(0, 8).reduce((a, b) => a + b, 0) - cpu[3] - cpu[4];
+  let mine = 0;
+  for (const pid of ours) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      mine += Number(f[11]) + Number(f[12]);
+    } catch {
+      // gone
+    }
+  }
+  return { machine, ours: mine };
+}
+
+/** Cores' worth of CPU used by everything but our processes between two cpuTicks() snapshots (100 ticks/s). */
+export function otherCores(before: { machine: number; ours: number }, after: { machine: number; ours: number }, seconds: number): number {
+  return Math.max(0, after.machine - before.machine - (after.ours - before.ours)) / 100 / seconds;
+}

@@ -9,7 +9,7 @@ import { parseArgs } from "node:util";
 import { type DevServer, groupMembers, startDevServer } from "../test/e2e/dev-server";
 import { type Call, type ClientKind, makeClient } from "./service-client";
 import { type Measurement, type Operation, measure } from "./service-load";
-import { otherWorkerdProcesses, printTable } from "./service-report";
+import { cpuTicks, otherCores, otherWorkerdProcesses, printTable } from "./service-report";
 
 const { values: opts } = parseArgs({
   options: {
@@ -103,9 +103,14 @@ if (!opts.json) process.stderr.write(`starting wrangler dev (load average ${mach
 const dev = await startDevServer({ args: ["--log-level", "warn"], env: { X_LOCAL_OBSERVABILITY: "false" } });
 let rows: Row[];
 let otherWorkerd: number;
+let othersCpu = 0; // cores used by other processes on the machine while we measured
 try {
   otherWorkerd = otherWorkerdProcesses(dev.pgid);
+  const ours = [process.pid, ...groupMembers(dev.pgid)]; // the benchmark and wrangler dev's processes
+  const before = cpuTicks(ours);
+  const t0 = performance.now();
   rows = await run(dev);
+  othersCpu = +otherCores(before, cpuTicks(ours), (performance.now() - t0) / 1000).toFixed(2);
 } finally {
   await dev.stop();
 }
@@ -114,10 +119,15 @@ if (groupMembers(dev.pgid).length > 0) throw new Error("wrangler dev left proces
 const summary = printTable(rows, { json: opts.json, duration, warmup, rounds, clientKind });
 const report = {
   config: { duration, warmup, rounds, client: clientKind, concurrencies, namespace: NS, pool: POOL },
-  machine: { ...machine, otherWorkerdDuring: otherWorkerd, loadavgAfter: loadavg().map((l) => +l.toFixed(2)) },
+  machine: { ...machine, otherWorkerdDuring: otherWorkerd, otherProcessesCores: othersCpu, loadavgAfter: loadavg().map((l) => +l.toFixed(2)) },
   results: rows.map(({ m, ...r }) => ({ ...r, ...m })),
   ...summary,
 };
 if (opts.json) console.log(JSON.stringify(report));
-else console.log(`load average before ${report.machine.loadavgBefore.join(" ")}, after ${report.machine.loadavgAfter.join(" ")}; other workerd processes running: ${otherWorkerd}`);
+else {
+  console.log(
+    `machine: ${machine.cpus} cores; load average before ${machine.loadavgBefore.join(" ")}, after ${report.machine.loadavgAfter.join(" ")}; ` +
+      `other processes used ${othersCpu} cores on average while we measured; other workerd processes: ${otherWorkerd}`,
+  );
+}
 if (rows.some((r) => r.m.errors > 0)) process.exitCode = 1;
