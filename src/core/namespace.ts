@@ -4,7 +4,7 @@ import { type Family, NetParseError, type Prefix, bitLen, formatPrefix, maskPref
 import { BTree, compareBigints } from "./btree";
 import { buildNamespace } from "./builder";
 import { ChurnSafeMap } from "./churn-safe-map";
-import { checkCommand } from "./command-check";
+import { commandObject, length, optionalStr, str, unknownOp } from "./command-check";
 import { exportDump, parseDump } from "./dump";
 import * as E from "./errors";
 import { exportGoIpamDump, parseGoIpamDump } from "./goipam-dump";
@@ -43,42 +43,42 @@ export class Namespace {
   }
 
   apply<C extends Command>(cmd: C): Applied<ResultOf<C>> {
-    checkCommand(cmd);
-    return this.run(cmd) as Applied<ResultOf<C>>;
+    return this.run(commandObject(cmd)) as Applied<ResultOf<C>>;
   }
 
-  private run(cmd: Command): Applied<unknown> {
+  /** Runs a command whose fields are checked as they are read (it may come from anywhere). */
+  private run(cmd: Record<string, unknown>): Applied<unknown> {
     switch (cmd.op) {
       case "createPrefix":
-        return this.createPrefix(cmd.cidr);
+        return this.createPrefix(str("cidr", cmd.cidr));
       case "deletePrefix":
-        return this.deletePrefix(cmd.cidr);
+        return this.deletePrefix(str("cidr", cmd.cidr));
       case "getPrefix":
-        return unchanged(info(this.lookup(cmd.cidr)));
+        return unchanged(info(this.lookup(str("cidr", cmd.cidr))));
       case "listPrefixes":
         return unchanged(this.sortedPrefixes().map(info));
       case "prefixUsage":
-        return unchanged(usageOf(this.lookup(cmd.cidr)) satisfies Usage);
+        return unchanged(usageOf(this.lookup(str("cidr", cmd.cidr))) satisfies Usage);
       case "acquireChildPrefix":
-        return this.acquireChildPrefix(cmd.cidr, cmd.length, cmd.childCidr);
+        return this.acquireChildPrefix(str("cidr", cmd.cidr), length("length", cmd.length), optionalStr("childCidr", cmd.childCidr));
       case "releaseChildPrefix":
-        return this.releaseChildPrefix(cmd.cidr);
+        return this.releaseChildPrefix(str("cidr", cmd.cidr));
       case "acquireIP":
-        return this.acquireIP(cmd.prefixCidr, cmd.ip);
+        return this.acquireIP(str("prefixCidr", cmd.prefixCidr), optionalStr("ip", cmd.ip));
       case "releaseIP":
-        return this.releaseIP(cmd.prefixCidr, cmd.ip);
-      case "listIPs": {
-        const node = this.lookupWrapped(cmd.prefixCidr);
-        return unchanged(node.ipStrings());
-      }
+        return this.releaseIP(str("prefixCidr", cmd.prefixCidr), str("ip", cmd.ip));
+      case "listIPs":
+        return unchanged(this.lookupWrapped(str("prefixCidr", cmd.prefixCidr)).ipStrings());
       case "dump":
         return unchanged(exportDump(this));
       case "load":
-        return this.load(parseDump(cmd.dump));
+        return this.load(parseDump(str("dump", cmd.dump)));
       case "exportGoIpam":
         return unchanged(exportGoIpamDump(this));
       case "importGoIpam":
-        return this.load(parseGoIpamDump(cmd.dump));
+        return this.load(parseGoIpamDump(str("dump", cmd.dump)));
+      default:
+        throw unknownOp(cmd.op);
     }
   }
 
