@@ -116,6 +116,7 @@ export async function serveRpc(request: Request, deps: RpcDeps): Promise<RpcResu
     call.error = e instanceof Error ? e.message : String(e);
     response = new Response(null, { status: 500 });
   }
+  if (uReq.body !== null && typeof uReq.body === "object" && Symbol.asyncIterator in uReq.body) await drainUnread(uReq.body);
   if (call.code === undefined) {
     const { code, message } = await outcomeOfResponse(response);
     call.code = code;
@@ -140,6 +141,30 @@ function isBadBodyError(code: string, message: string): boolean {
   }
   if (code === "unimplemented") return /^protocol error: (missing|received extra) input message/.test(message);
   return false;
+}
+
+/**
+ * Reads what is left of a request body the handler did not consume (a call refused before its body was read,
+ * e.g. a bad token). workerd cannot drain a body that connect has locked to its reader, and then closes the
+ * connection, which clients still sending see as a broken pipe instead of the answer. Bodies beyond the read
+ * limit are cancelled instead.
+ */
+async function drainUnread(body: AsyncIterable<Uint8Array>): Promise<void> {
+  const it = body[Symbol.asyncIterator]();
+  let read = 0;
+  try {
+    for (;;) {
+      const chunk = await it.next();
+      if (chunk.done) return;
+      read += chunk.value.byteLength;
+      if (read > READ_MAX_BYTES) {
+        await it.throw?.(new Error("request body over the limit"));
+        return;
+      }
+    }
+  } catch {
+    // the client went away; nothing left to drain
+  }
 }
 
 /** An error response in the protocol of `like` (gRPC-Web: status in a trailer frame; Connect: JSON body). */

@@ -1,5 +1,6 @@
 // End to end with auth on: `IPAM_AUTH=enabled npm run dev` with tokens passed as a wrangler --var, and the
 // `ipam` CLI sending them from --token or IPAM_TOKEN.
+import { Agent, request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DevServer, groupMembers, startDevServer } from "./dev-server";
 import { type CliResult, runCli } from "./run-cli";
@@ -16,6 +17,22 @@ beforeAll(async () => {
 afterAll(async () => {
   await dev?.stop();
 });
+
+function post(agent: Agent, body: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      `${dev.url}/api.v1.IpamService/CreatePrefix`,
+      { method: "POST", agent, headers: { "Content-Type": "application/json", Authorization: "Bearer wrong" } },
+      (res) => {
+        let text = "";
+        res.on("data", (d) => (text += d));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }));
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
+  });
+}
 
 function result(r: CliResult) {
   return { code: r.code, stdout: r.stdout, stderr: r.stderr };
@@ -57,6 +74,18 @@ describe("ipam CLI with auth enabled", () => {
     const adminDump = await ipam(["backup", "create", "--namespace", "tenant-a"], "e2e-admin");
     expect(adminDump.code).toBe(0);
     expect(JSON.parse(adminDump.stdout)).toHaveLength(1);
+  });
+
+  it("read the unread body, so the connection stays usable (no 'Failed to drain')", async () => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const body = JSON.stringify({ cidr: "10.9.0.0/16", padding: "x".repeat(100_000) });
+    for (let i = 0; i < 3; i++) {
+      const res = await post(agent, body);
+      expect(res.status).toBe(401);
+      expect(JSON.parse(res.body)).toEqual({ code: "unauthenticated", message: "invalid bearer token" });
+    }
+    agent.destroy();
+    expect(dev.output()).not.toContain("Failed to drain");
   });
 
   it("stops, leaving no process of its group behind", async () => {
