@@ -34,7 +34,6 @@ export default defineConfig({
           fileParallelism: false,
           testTimeout: 180_000,
           hookTimeout: 300_000,
-          teardownTimeout: 60_000,
         },
       },
     ],

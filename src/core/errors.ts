@@ -82,7 +82,7 @@ export const ipNotInPrefix = (raw: string, prefixRaw: string) =>
   err("invalid_input", `given ip:${raw} is not in ${prefixRaw}`);
 export const ipAlreadyAllocated = (ip: string) =>
   err("ip_already_allocated", `AlreadyAllocatedError: given ip:${ip} is already allocated`);
-export const noIPAvailable = (cidr: string, acquired: bigint) =>
+export const noIPAvailable = (cidr: string, acquired: number) =>
   err("no_ip_available", `NoIPAvailableError: no more ips in prefix: ${cidr} left, length of prefix.ips: ${acquired}`);
 export const ipNotAllocated = (ip: string, prefixRaw: string) =>
   err("ip_not_allocated", `NotFound: unable to release ip:${ip} because it is not allocated in prefix:${prefixRaw}`);

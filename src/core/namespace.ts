@@ -94,7 +94,7 @@ export class Namespace {
     let acquiredIPs = 0n;
     let availableIPs = 0n;
     for (const node of this.prefixes.values()) {
-      acquiredIPs += node.ips.size;
+      acquiredIPs += BigInt(node.ips.size);
       if (node.children === null) availableIPs += node.size;
     }
     return { prefixes: this.prefixes.size, acquiredIPs, availableIPs };

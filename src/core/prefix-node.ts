@@ -51,11 +51,11 @@ export class PrefixNode {
 
   /** True when an address other than the reserved ones is acquired. */
   hasIPs(): boolean {
-    let held = this.ips.size;
-    if (held > 2n) return true;
-    if (this.ips.has(this.first)) held--;
-    if (this.reservesLast && this.ips.has(this.last)) held--;
-    return held > 0n;
+    const held = this.ips.size;
+    if (held === 0) return false;
+    if (held > 2) return true;
+    const reservedHeld = (this.ips.has(this.first) ? 1 : 0) + (this.reservesLast && this.ips.has(this.last) ? 1 : 0);
+    return held > reservedHeld;
   }
 
   childCount(): number {

@@ -14,7 +14,8 @@ export class RunSet {
   private highStart: bigint;
   /** Runs strictly between the low and the high run, never adjacent to them or to each other. */
   private middle: RunTree | null = null;
-  private count = 0n;
+  /** A number: every held address was added one at a time, so the count stays far below 2^53. */
+  private count = 0;
 
   constructor(
     private readonly first: bigint,
@@ -25,7 +26,7 @@ export class RunSet {
   }
 
   /** Number of addresses held. */
-  get size(): bigint {
+  get size(): number {
     return this.count;
   }
 

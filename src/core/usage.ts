@@ -19,7 +19,7 @@ export function usageOf(node: PrefixNode): Usage {
   }
   return {
     availableIPs: saturate(node.size),
-    acquiredIPs: saturate(node.ips.size),
+    acquiredIPs: BigInt(node.ips.size),
     availableSmallestPrefixes: saturate(units),
     availablePrefixes,
     acquiredPrefixes: BigInt(node.childCount()),
