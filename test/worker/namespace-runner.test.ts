@@ -5,7 +5,7 @@ import { IpamError, isIpamError, namespaceNotFound } from "../../src/core/errors
 import type { Change, IpamRecord } from "../../src/core/types";
 import { ServerError } from "../../src/server/errors";
 import { NamespaceRunner } from "../../src/server/namespace-runner";
-import { MemoryStore } from "../../src/storage/memory";
+import { ReferenceStore } from "../../src/storage/reference-store";
 
 /** A toy allocator: hands out the lowest free integer; one ip record per held integer. */
 class Toy {
@@ -44,8 +44,8 @@ const deferred = (): Deferred => {
   return { promise, resolve };
 };
 
-/** MemoryStore whose commits can be held in flight or made to fail; records each batch's size. */
-class TestStore extends MemoryStore {
+/** ReferenceStore whose commits can be held in flight or made to fail; records each batch's size. */
+class TestStore extends ReferenceStore {
   batches: number[] = [];
   hold: Deferred | undefined;
   inFlight = 0;

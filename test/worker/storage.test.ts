@@ -3,7 +3,7 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { DoSqliteStore } from "../../src/storage/do-sqlite";
-import { MemoryStore } from "../../src/storage/memory";
+import { ReferenceStore } from "../../src/storage/reference-store";
 import { freshName, storeContract } from "../../src/storage/testing/contract";
 import type { Store } from "../../src/storage/types";
 
@@ -14,7 +14,7 @@ function inFreshObject<R>(body: (store: DoSqliteStore, storage: DurableObjectSto
 }
 
 storeContract("do-sqlite", (body) => inFreshObject((store) => body(store)));
-storeContract("memory", (body) => body(new MemoryStore()));
+storeContract("memory", (body) => body(new ReferenceStore()));
 
 describe("do-sqlite layout", () => {
   it("creates its schema idempotently and keeps data across adapter instances", async () => {

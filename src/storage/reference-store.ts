@@ -17,7 +17,7 @@ interface Entry {
   ips: Map<string, Set<string>>; // prefix -> ips
 }
 
-export class MemoryStore implements Store {
+export class ReferenceStore implements Store {
   readonly backend = "memory";
   private readonly namespaces = new Map<string, Entry>();
   /** Number of successful commits, for tests. */
