@@ -30,14 +30,19 @@ const recordOutcome: Interceptor = (next) => async (req) => {
     if (call) call.code = "ok";
     return res;
   } catch (e) {
-    const err = ConnectError.from(e);
-    if (call) {
-      call.code = codeToString(err.code);
-      call.error = err.rawMessage;
-    }
-    throw err;
+    throw recordError(call, e);
   }
 };
+
+/** Notes an error's code and message on the call record, for the log line and metrics. */
+function recordError(call: CallRecord | undefined, e: unknown): ConnectError {
+  const err = ConnectError.from(e);
+  if (call) {
+    call.code = codeToString(err.code);
+    call.error = err.rawMessage;
+  }
+  return err;
+}
 
 const router = createConnectRouter({
   connect: true,
@@ -54,12 +59,7 @@ const router = createConnectRouter({
       if (!config) throw new ConnectError("auth is not set up", Code.Internal);
       ctx.values.set(kAccess, await authenticate(await config, ctx.requestHeader.get("authorization")));
     } catch (e) {
-      const err = ConnectError.from(e);
-      if (call) {
-        call.code = codeToString(err.code);
-        call.error = err.rawMessage;
-      }
-      throw err;
+      throw recordError(call, e);
     }
   },
 });

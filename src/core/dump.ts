@@ -28,13 +28,16 @@ export function exportDump(ns: Namespace): string {
 }
 
 export function parseDump(text: string): IpamRecord[] {
-  let doc: unknown;
+  return dumpRecords(parseJson(text));
+}
+
+/** JSON.parse with go-ipam's error wording for a dump that is not JSON. */
+export function parseJson(text: string): unknown {
   try {
-    doc = JSON.parse(text);
+    return JSON.parse(text);
   } catch (e) {
     throw unableToUnmarshal((e as Error).message);
   }
-  return dumpRecords(doc);
 }
 
 /** Records of an already parsed dump document; throws invalid_input naming what is wrong. */

@@ -1,25 +1,29 @@
 // Typed errors of the core. The message keeps go-ipam's wording and leading word (CONTRACT §2), the kind says
 // what went wrong so the service can pick a Connect code per RPC (reference §4.2).
 
-export type ErrorKind =
+/** Every kind of IpamError; all of them are the caller's doing (none means the service failed). */
+export const ERROR_KINDS = [
   /** Malformed or out-of-range input: CIDRs, addresses, lengths, namespace names, dumps. */
-  | "invalid_input"
+  "invalid_input",
   /** The prefix named by the request does not exist in the namespace. */
-  | "prefix_not_found"
+  "prefix_not_found",
   /** The namespace does not exist. */
-  | "namespace_not_found"
+  "namespace_not_found",
   /** Release of an address that is not acquired. */
-  | "ip_not_allocated"
+  "ip_not_allocated",
   /** The prefix has no free address left (go-ipam's NoIPAvailableError). */
-  | "no_ip_available"
+  "no_ip_available",
   /** A specific address is already acquired (go-ipam's AlreadyAllocatedError). */
-  | "ip_already_allocated"
+  "ip_already_allocated",
   /** No free child block of the asked length, or the specific child is not free. */
-  | "no_child_available"
+  "no_child_available",
   /** A new prefix overlaps an existing one. */
-  | "overlap"
+  "overlap",
   /** The request contradicts the state: has ips, has child prefixes, not a child, data exists, not empty. */
-  | "conflict";
+  "conflict",
+] as const;
+
+export type ErrorKind = (typeof ERROR_KINDS)[number];
 
 export class IpamError extends Error {
   override readonly name = "IpamError";

@@ -2,7 +2,7 @@
 //   {"Cidr","ParentCidr","Namespace","AvailableChildPrefixes","ChildPrefixLength","IsParent","IPs","Version"}
 // in that field order, map keys sorted as Go's encoding/json sorts them.
 import { NetParseError, formatAddr, formatPrefix, maskPrefix, parseAddr, parsePrefix } from "../net";
-import { dumpRecords, isObject } from "./dump";
+import { dumpRecords, isObject, parseJson } from "./dump";
 import { invalidDump, unableToUnmarshal } from "./errors";
 import type { Namespace } from "./namespace";
 import type { IpamRecord } from "./types";
@@ -34,12 +34,7 @@ export function exportGoIpamDump(ns: Namespace): string {
  * back as free space, and a child whose parent is missing (go-ipam's orphans) becomes a top-level prefix.
  */
 export function parseGoIpamDump(text: string): IpamRecord[] {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (e) {
-    throw unableToUnmarshal((e as Error).message);
-  }
+  const doc = parseJson(text);
   if (doc === null) return [];
   if (isObject(doc) && "format" in doc) return dumpRecords(doc);
   if (!Array.isArray(doc)) throw unableToUnmarshal("a dump must be a JSON array of prefixes (or null)");

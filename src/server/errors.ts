@@ -2,15 +2,18 @@
 // service maps to a Connect code: unavailable -> unavailable, aborted -> aborted, deadline_exceeded ->
 // deadline_exceeded, internal -> internal.
 
-export type ServerErrorKind =
+export const SERVER_ERROR_KINDS = [
   /** The store failed (load or commit). The batch's commands did not take effect in memory; retry. */
-  | "unavailable"
+  "unavailable",
   /** Fenced: another writer changed the namespace since it was loaded. State reloaded; retry. */
-  | "aborted"
+  "aborted",
   /** The caller's deadline passed or it gave up (before the command ran, or while its batch was committing). */
-  | "deadline_exceeded"
+  "deadline_exceeded",
   /** A bug. The message is generic; details go to the log only. */
-  | "internal";
+  "internal",
+] as const;
+
+export type ServerErrorKind = (typeof SERVER_ERROR_KINDS)[number];
 
 export class ServerError extends Error {
   override readonly name = "ServerError";

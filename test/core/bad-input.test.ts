@@ -8,7 +8,7 @@
 // timeout; long inputs must also give messages of bounded (linear) size.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type ErrorKind, IpamError } from "../../src/core/errors.js";
+import { ERROR_KINDS, type ErrorKind, IpamError } from "../../src/core/errors.js";
 import { Ipam } from "../../src/core/ipam.js";
 import { recordKey } from "../../src/core/memory-store.js";
 import { Namespace } from "../../src/core/namespace.js";
@@ -19,17 +19,7 @@ import { goQuote } from "../../src/net/quote.js";
 
 const TIMEOUT = 60_000;
 
-const CLIENT_KINDS: ReadonlySet<ErrorKind> = new Set<ErrorKind>([
-  "invalid_input",
-  "prefix_not_found",
-  "namespace_not_found",
-  "ip_not_allocated",
-  "no_ip_available",
-  "ip_already_allocated",
-  "no_child_available",
-  "overlap",
-  "conflict",
-]);
+const CLIENT_KINDS: ReadonlySet<ErrorKind> = new Set<ErrorKind>(ERROR_KINDS);
 
 const describeValue = (v: unknown): string => {
   if (typeof v === "string") return v.length > 200 ? `${JSON.stringify(v.slice(0, 200))}... (${v.length} chars)` : JSON.stringify(v);

@@ -3,6 +3,8 @@
 import { Code, ConnectError, createClient, createRouterTransport, type Interceptor } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
 import type { Command } from "../../src/core/types";
+import { ERROR_KINDS } from "../../src/core/errors";
+import { SERVER_ERROR_KINDS } from "../../src/server/errors";
 import type { OutcomeKind } from "../../src/server/outcome";
 import { IpamService } from "../../src/gen/api/v1/ipam_pb";
 import {
@@ -67,21 +69,7 @@ async function codeOf(p: Promise<unknown>): Promise<{ code: Code; message: strin
   throw new Error("expected an error");
 }
 
-const kinds: OutcomeKind[] = [
-  "invalid_input",
-  "prefix_not_found",
-  "namespace_not_found",
-  "ip_not_allocated",
-  "no_ip_available",
-  "ip_already_allocated",
-  "no_child_available",
-  "overlap",
-  "conflict",
-  "internal",
-  "unavailable",
-  "aborted",
-  "deadline_exceeded",
-];
+const kinds: OutcomeKind[] = [...ERROR_KINDS, ...SERVER_ERROR_KINDS];
 const L4 = [Code.Internal, Code.Unavailable, Code.Aborted, Code.DeadlineExceeded];
 
 describe("codeFor", () => {
