@@ -3,14 +3,14 @@
 // deadline_exceeded, internal -> internal.
 
 export const SERVER_ERROR_KINDS = [
+  /** A bug. The message is generic; details go to the log only. */
+  "internal",
   /** The store failed (load or commit). The batch's commands did not take effect in memory; retry. */
   "unavailable",
   /** Fenced: another writer changed the namespace since it was loaded. State reloaded; retry. */
   "aborted",
   /** The caller's deadline passed or it gave up (before the command ran, or while its batch was committing). */
   "deadline_exceeded",
-  /** A bug. The message is generic; details go to the log only. */
-  "internal",
 ] as const;
 
 export type ServerErrorKind = (typeof SERVER_ERROR_KINDS)[number];
