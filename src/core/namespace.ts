@@ -171,8 +171,10 @@ export class Namespace {
   // ---- commands ----
 
   private createPrefix(raw: string): Applied<PrefixInfo> {
-    const prefix = maskPrefix(parseCidrOrThrow(raw, (m) => E.unableToParseCidr(raw, m)));
-    const cidr = formatPrefix(prefix);
+    const parsed = parseCidrOrThrow(raw, (m) => E.unableToParseCidr(raw, m));
+    const prefix = maskPrefix(parsed);
+    // Go's parser accepts IPv4 only in canonical dotted decimal, so an IPv4 CIDR without host bits is canonical.
+    const cidr = parsed.family === 4 && parsed.addr === prefix.addr ? raw : formatPrefix(prefix);
     const node = this.insertTopLevel(prefix, cidr);
     const changes: Change[] = [put(prefixRecord(node))];
     reserve(node, changes);
@@ -277,7 +279,7 @@ export class Namespace {
     }
     if (addr.family !== node.family || addr.zone !== "" || !node.ips.delete(addr.value))
       throw E.ipNotAllocated(rawIP, rawPrefix);
-    const ip = node.formatAddress(addr.value);
+    const ip = addr.family === 4 ? rawIP : node.formatAddress(addr.value); // IPv4 parses only when canonical
     return {
       result: { ip, parentPrefix: node.cidr },
       changes: [{ op: "delete", record: { kind: "ip", prefix: node.cidr, ip } } as Change],

@@ -1,6 +1,8 @@
 // NewPrefix, PrefixFrom, DeletePrefix, overlap checks: reference §2.1, §2.2, §2.7, §2.8, §2.9, §5.1, §5.2.
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Ipam, Namespace, prefixesOverlapping } from "../../src/core";
+import { formatAddr, formatPrefix, maskPrefix, parseAddr, parsePrefix } from "../../src/net";
 import { expectError } from "./helpers";
 
 describe("NewPrefix", () => {
@@ -189,5 +191,32 @@ describe("records", () => {
     const rebuilt = Namespace.fromRecords(ns.records());
     expect(rebuilt.apply({ op: "acquireIP", prefixCidr: "10.0.0.0/24" }).result.ip).toBe("10.0.0.101");
     expect(rebuilt.records()).toHaveLength(ns.records().length + 1);
+  });
+});
+
+describe("canonical spelling", () => {
+  it("answers the canonical CIDR and address for every accepted IPv4 spelling", () => {
+    const octet = fc.oneof(fc.integer({ min: 0, max: 300 }).map(String), fc.constantFrom("00", "01", "007", "", "+1", "1e1"));
+    const v4 = fc.tuple(octet, octet, octet, octet).map((o) => o.join("."));
+    const bits = fc.oneof(fc.integer({ min: 0, max: 33 }).map(String), fc.constantFrom("08", "+8", "", "-1"));
+    fc.assert(
+      fc.property(v4, bits, (addr, len) => {
+        const raw = `${addr}/${len}`;
+        const ns = new Namespace();
+        let created: string | undefined;
+        try {
+          created = ns.apply({ op: "createPrefix", cidr: raw }).result.cidr;
+        } catch {
+          expect(() => parsePrefix(raw)).toThrow();
+          return;
+        }
+        expect(created).toBe(formatPrefix(maskPrefix(parsePrefix(raw))));
+        const first = ns.apply({ op: "listIPs", prefixCidr: created }).result[0];
+        const released = ns.apply({ op: "releaseIP", prefixCidr: created, ip: first }).result.ip;
+        const a = parseAddr(first);
+        expect(released).toBe(formatAddr(a.family, a.value));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
