@@ -30,7 +30,6 @@ export function buildNamespace(ns: Namespace, records: Iterable<IpamRecord>): Na
       throw invalidDump(`prefix ${record.cidr} names parent ${record.parentCidr}, which does not exist`);
     const size = parent.size >> BigInt(prefix.bits - parent.bits);
     if (prefix.family !== parent.family || prefix.bits <= parent.bits || !parent.freeSpace().takeSpecific(prefix.addr, size)) {
-      if (parent.children === null) parent.free = null;
       throw invalidDump(`child prefix ${record.cidr} is not inside free space of its parent ${parent.cidr}`);
     }
     ns.insertChild(parent, prefix, record.cidr);
@@ -44,7 +43,7 @@ export function buildNamespace(ns: Namespace, records: Iterable<IpamRecord>): Na
     if (!node.ips.add(addr.value)) throw invalidDump(`ip ${record.ip} appears twice in prefix ${node.cidr}`);
   }
   for (const node of ns.prefixes.values())
-    if (node.children !== null && node.hasIPs())
+    if (node.isParent && node.hasIPs())
       throw invalidDump(`prefix ${node.cidr} holds both ips and child prefixes`);
   return ns;
 }

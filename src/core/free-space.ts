@@ -15,6 +15,9 @@ export interface Block {
 interface Node {
   start: bigint;
   end: bigint; // exclusive
+  /** midpoint(start, end) */
+  mid: bigint;
+  /** The block sizes of the range: (mid - start) | (end - mid). */
   mask: bigint;
   subtreeMask: bigint;
   priority: number;
@@ -25,28 +28,26 @@ interface Node {
 /** The aligned boundary of [start, end) where the block sizes stop growing and start shrinking. */
 function midpoint(start: bigint, end: bigint): bigint {
   const length = end - start;
-  if ((length & (length - 1n)) === 0n && start % length === 0n) return end; // one aligned block
-  const highestDiffering = bitLength(start ^ (end - 1n)) - 1;
-  return ((end - 1n) >> BigInt(highestDiffering)) << BigInt(highestDiffering);
+  if ((length & (length - 1n)) === 0n && (start & (length - 1n)) === 0n) return end; // one aligned block
+  const highestDiffering = BigInt(bitLength(start ^ (end - 1n)) - 1);
+  return ((end - 1n) >> highestDiffering) << highestDiffering;
 }
 
 function bitLength(x: bigint): number {
   let bits = 0;
-  while (x >= 0x100000000n) {
+  if (x >= 0x10000000000000000n) {
+    x >>= 64n;
+    bits = 64;
+  }
+  if (x >= 0x100000000n) {
     x >>= 32n;
     bits += 32;
   }
   return bits + 32 - Math.clz32(Number(x));
 }
 
-function rangeMask(start: bigint, end: bigint): bigint {
-  const mid = midpoint(start, end);
-  return (mid - start) | (end - mid);
-}
-
 /** The aligned blocks of [start, end) in ascending address order. */
-export function* rangeBlocks(start: bigint, end: bigint): IterableIterator<Block> {
-  const mid = midpoint(start, end);
+export function* rangeBlocks(start: bigint, end: bigint, mid = midpoint(start, end)): IterableIterator<Block> {
   let rising = mid - start;
   let at = start;
   while (rising > 0n) {
@@ -65,8 +66,7 @@ export function* rangeBlocks(start: bigint, end: bigint): IterableIterator<Block
 }
 
 /** Start of the lowest block of exactly `size` inside [start, end); `size` must be one of its block sizes. */
-function blockOfSize(start: bigint, end: bigint, size: bigint): bigint {
-  const mid = midpoint(start, end);
+function blockOfSize(start: bigint, end: bigint, mid: bigint, size: bigint): bigint {
   const rising = mid - start;
   if ((rising & size) !== 0n) return start + (rising & (size - 1n));
   const falling = end - mid;
@@ -82,8 +82,9 @@ function nextPriority(): number {
 }
 
 function makeNode(start: bigint, end: bigint): Node {
-  const mask = rangeMask(start, end);
-  return { start, end, mask, subtreeMask: mask, priority: nextPriority(), left: null, right: null };
+  const mid = midpoint(start, end);
+  const mask = (mid - start) | (end - mid);
+  return { start, end, mid, mask, subtreeMask: mask, priority: nextPriority(), left: null, right: null };
 }
 
 function refresh(n: Node): Node {
@@ -147,7 +148,7 @@ export class FreeSpace {
       else if ((n.mask & chosen) !== 0n) break;
       else n = n.right!;
     }
-    const at = blockOfSize(n.start, n.end, chosen);
+    const at = blockOfSize(n.start, n.end, n.mid, chosen);
     this.carve(n.start, n.end, at, at + size);
     return at;
   }
@@ -198,7 +199,7 @@ export class FreeSpace {
         n = n.left;
       }
       const top = stack.pop()!;
-      yield* rangeBlocks(top.start, top.end);
+      yield* rangeBlocks(top.start, top.end, top.mid);
       n = top.right;
     }
   }

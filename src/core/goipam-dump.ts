@@ -10,7 +10,7 @@ import type { IpamRecord } from "./types";
 export function exportGoIpamDump(ns: Namespace): string {
   const out = ns.sortedPrefixes().map((node) => {
     const children: Record<string, boolean> = {};
-    if (node.children !== null) for (const cidr of [...node.children.keys()].sort()) children[cidr] = false;
+    if (node.isParent) for (const cidr of [...node.children!.keys()].sort()) children[cidr] = false;
     const ips: Record<string, boolean> = {};
     for (const ip of node.ipStrings().sort()) ips[ip] = true;
     return {
@@ -19,7 +19,7 @@ export function exportGoIpamDump(ns: Namespace): string {
       Namespace: "",
       AvailableChildPrefixes: children,
       ChildPrefixLength: 0,
-      IsParent: node.children !== null,
+      IsParent: node.isParent,
       IPs: ips,
       Version: 0,
     };

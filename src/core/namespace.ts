@@ -95,7 +95,7 @@ export class Namespace {
     let availableIPs = 0n;
     for (const node of this.prefixes.values()) {
       acquiredIPs += BigInt(node.ips.size);
-      if (node.children === null) availableIPs += node.size;
+      if (!node.isParent) availableIPs += node.size;
     }
     return { prefixes: this.prefixes.size, acquiredIPs, availableIPs };
   }
@@ -184,7 +184,7 @@ export class Namespace {
   private deletePrefix(raw: string): Applied<PrefixInfo> {
     const node = this.lookupWrapped(raw);
     if (node.hasIPs()) throw E.deleteHasIPs(node.cidr);
-    if (node.children !== null) throw E.deleteHasChildren(node.cidr, node.children.size);
+    if (node.isParent) throw E.deleteHasChildren(node.cidr, node.childCount());
     return { result: info(node), changes: this.removeWithRecords(node) };
   }
 
@@ -202,7 +202,6 @@ export class Namespace {
     let start: bigint;
     if (child !== undefined) {
       if (child.family !== parent.family || !parent.freeSpace().takeSpecific(child.addr, 1n << BigInt(bitlen - length))) {
-        this.dropEmptyFreeSpace(parent);
         throw E.specificChildNotAvailable(rawChild!, rawParent);
       }
       start = child.addr;
@@ -210,7 +209,6 @@ export class Namespace {
       const taken = parent.freeSpace().takeBestFit(1n << BigInt(bitlen - length));
       if (taken === undefined) {
         const free = Array.from(parent.freeBlocks(), (b) => parent.blockCidr(b.start, b.size));
-        this.dropEmptyFreeSpace(parent);
         throw E.noChildAvailable(rawParent, length, free);
       }
       start = taken;
@@ -222,16 +220,11 @@ export class Namespace {
     return { result: info(node), changes };
   }
 
-  /** A failed first child must not leave a parent marked as having children. */
-  private dropEmptyFreeSpace(parent: PrefixNode): void {
-    if (parent.children === null) parent.free = null;
-  }
-
   private releaseChildPrefix(raw: string): Applied<PrefixInfo> {
     const node = this.lookup(raw);
     if (node.parent === null) throw E.notAChild(node.cidr);
     if (node.hasIPs()) throw E.releaseChildHasIPs(node.cidr);
-    if (node.children !== null) throw E.releaseChildHasChildren(node.cidr);
+    if (node.isParent) throw E.releaseChildHasChildren(node.cidr);
     return { result: info(node), changes: this.removeWithRecords(node) };
   }
 
@@ -245,7 +238,7 @@ export class Namespace {
 
   private acquireIP(rawPrefix: string, rawIP?: string) {
     const node = this.lookupWrapped(rawPrefix);
-    if (node.children !== null) throw E.acquireIPOnParent(node.cidr);
+    if (node.isParent) throw E.acquireIPOnParent(node.cidr);
     let value: bigint | undefined;
     if (rawIP !== undefined && rawIP !== "") {
       let addr;

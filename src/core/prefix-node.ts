@@ -11,9 +11,9 @@ export class PrefixNode {
   readonly first: bigint;
   readonly last: bigint;
   readonly ips: RunSet;
-  /** Live children by canonical CIDR; null while the prefix has none. */
+  /** Live children by canonical CIDR; null until the first child (kept, empty, after the last one goes). */
   children: ChurnSafeMap<string, PrefixNode> | null = null;
-  /** Free space for children; null while the prefix has none (then all of it is free). */
+  /** Free space for children; null until the first child (then all of it is free). */
   free: FreeSpace | null = null;
 
   constructor(
@@ -45,7 +45,7 @@ export class PrefixNode {
   /** The acquired addresses, formatted, in ascending order. */
   ipStrings(): string[] {
     const out: string[] = [];
-    this.ips.forEach((v) => out.push(formatAddr(this.family, v)));
+    this.ips.forEach((v) => out.push(this.formatAddress(v)));
     return out;
   }
 
@@ -62,6 +62,11 @@ export class PrefixNode {
     return this.children === null ? 0 : this.children.size;
   }
 
+  /** True while the prefix has child prefixes (and so cannot hold IPs). */
+  get isParent(): boolean {
+    return this.children !== null && this.children.size > 0;
+  }
+
   addChild(child: PrefixNode): void {
     if (this.children === null) this.children = new ChurnSafeMap();
     this.children.set(child.cidr, child);
@@ -70,10 +75,6 @@ export class PrefixNode {
   /** Forgets a released child; its range must already be back in `free`. */
   removeChild(child: PrefixNode): void {
     this.children!.delete(child.cidr);
-    if (this.children!.size === 0) {
-      this.children = null;
-      this.free = null;
-    }
   }
 
   freeSpace(): FreeSpace {
@@ -82,7 +83,8 @@ export class PrefixNode {
   }
 
   formatAddress(value: bigint): string {
-    return formatAddr(this.family, value);
+    // The first address is the canonical CIDR's address part: no need to print it again.
+    return value === this.first ? this.cidr.slice(0, this.cidr.lastIndexOf("/")) : formatAddr(this.family, value);
   }
 
   /** The free space as CIDR blocks in ascending order (the whole prefix while it has no children). */
