@@ -1,9 +1,10 @@
 // Rebuilds a namespace from records (a store's rows, or a dump), checking that they describe a state the
 // commands could have produced: canonical CIDRs and addresses, no overlaps, children inside free space of
 // their parent, addresses inside their prefix, no prefix holding both addresses and children.
-import { NetParseError, type Prefix, formatAddr, formatPrefix, maskPrefix, parseAddr, parsePrefix } from "../net";
+import { type Prefix, formatAddr, formatPrefix, maskPrefix, parseAddr, parsePrefix } from "../net";
 import { IpamError, describe, invalidDump } from "./errors";
 import type { Namespace } from "./namespace";
+import { parsed } from "./parsed";
 import type { IPRecord, IpamRecord, PrefixRecord } from "./types";
 
 export function buildNamespace(ns: Namespace, records: Iterable<IpamRecord>): Namespace {
@@ -50,7 +51,7 @@ export function buildNamespace(ns: Namespace, records: Iterable<IpamRecord>): Na
 
 function canonicalPrefix(cidr: unknown): Prefix {
   if (typeof cidr !== "string") throw invalidDump(`prefix cidr ${describe(cidr)} is not a string`);
-  const prefix = maskPrefix(parseOrInvalid(() => parsePrefix(cidr)));
+  const prefix = maskPrefix(parsed(() => parsePrefix(cidr), invalidDump));
   const canonical = formatPrefix(prefix);
   if (canonical !== cidr) throw invalidDump(`prefix ${cidr} is not canonical, expected ${canonical}`);
   return prefix;
@@ -58,16 +59,8 @@ function canonicalPrefix(cidr: unknown): Prefix {
 
 function canonicalAddr(ip: unknown) {
   if (typeof ip !== "string") throw invalidDump(`ip ${describe(ip)} is not a string`);
-  const addr = parseOrInvalid(() => parseAddr(ip));
+  const addr = parsed(() => parseAddr(ip), invalidDump);
   const canonical = formatAddr(addr.family, addr.value, addr.zone);
   if (addr.zone !== "" || canonical !== ip) throw invalidDump(`ip ${ip} is not canonical, expected ${canonical}`);
   return addr;
-}
-
-function parseOrInvalid<T>(parse: () => T): T {
-  try {
-    return parse();
-  } catch (e) {
-    throw e instanceof NetParseError ? invalidDump(e.message) : e;
-  }
 }

@@ -1,10 +1,11 @@
 // The original go-ipam's Dump format (reference §2.13), for migrating in and out: a JSON array of
 //   {"Cidr","ParentCidr","Namespace","AvailableChildPrefixes","ChildPrefixLength","IsParent","IPs","Version"}
 // in that field order, map keys sorted as Go's encoding/json sorts them.
-import { NetParseError, formatAddr, formatPrefix, maskPrefix, parseAddr, parsePrefix } from "../net";
+import { formatAddr, formatPrefix, maskPrefix, parseAddr, parsePrefix } from "../net";
 import { dumpRecords, isObject, parseJson } from "./dump";
 import { invalidDump, unableToUnmarshal } from "./errors";
 import type { Namespace } from "./namespace";
+import { parsed } from "./parsed";
 import type { IpamRecord } from "./types";
 
 export function exportGoIpamDump(ns: Namespace): string {
@@ -58,18 +59,10 @@ export function parseGoIpamDump(text: string): IpamRecord[] {
 }
 
 function canonical(cidr: string): string {
-  try {
-    return formatPrefix(maskPrefix(parsePrefix(cidr)));
-  } catch (e) {
-    throw e instanceof NetParseError ? invalidDump(e.message) : e;
-  }
+  return formatPrefix(maskPrefix(parsed(() => parsePrefix(cidr), invalidDump)));
 }
 
 function canonicalIP(ip: string): string {
-  try {
-    const a = parseAddr(ip);
-    return formatAddr(a.family, a.value, a.zone);
-  } catch (e) {
-    throw e instanceof NetParseError ? invalidDump(e.message) : e;
-  }
+  const a = parsed(() => parseAddr(ip), invalidDump);
+  return formatAddr(a.family, a.value, a.zone);
 }

@@ -1,6 +1,6 @@
 // A namespace's whole IPAM state in memory. `apply` runs one command synchronously and returns its result plus
 // the record changes to persist; a failing command throws an IpamError and leaves the state as it was.
-import { type Family, NetParseError, type Prefix, bitLen, formatPrefix, maskPrefix, parseAddr, parsePrefix } from "../net";
+import { type Addr, type Prefix, bitLen, formatPrefix, maskPrefix, parseAddr, parsePrefix } from "../net";
 import { BTree, compareBigints } from "./btree";
 import { buildNamespace } from "./builder";
 import { ChurnSafeMap } from "./churn-safe-map";
@@ -8,6 +8,7 @@ import { commandObject, length, optionalStr, str, unknownOp } from "./command-ch
 import { exportDump, parseDump } from "./dump";
 import * as E from "./errors";
 import { exportGoIpamDump, parseGoIpamDump } from "./goipam-dump";
+import { parsed } from "./parsed";
 import { PrefixNode } from "./prefix-node";
 import type { Change, Command, IpamRecord, PrefixInfo, ResultOf, Usage } from "./types";
 import { usageOf } from "./usage";
@@ -159,8 +160,6 @@ export class Namespace {
 
   /** A lookup inside an acquire, release or delete: `NotFound: unable to find prefix for cidr:...`. */
   private lookupWrapped(raw: string): PrefixNode {
-    const hit = this.prefixes.get(raw);
-    if (hit !== undefined) return hit;
     try {
       return this.lookup(raw);
     } catch (e) {
@@ -195,7 +194,7 @@ export class Namespace {
       child = maskPrefix(parseCidrOrThrow(rawChild, (m) => E.unableToParseChildCidr(rawChild, m)));
       length = child.bits;
     }
-    if (!Number.isInteger(length) || length <= parent.bits) throw E.lengthTooSmall(length, parent.bits);
+    if (length <= parent.bits) throw E.lengthTooSmall(length, parent.bits);
     const bitlen = bitLen(parent.family);
     if (child === undefined && length > bitlen) throw E.lengthTooLarge(length, bitlen);
     if (parent.hasIPs()) throw E.childOnPrefixWithIPs(parent.cidr);
@@ -241,13 +240,7 @@ export class Namespace {
     if (node.isParent) throw E.acquireIPOnParent(node.cidr);
     let value: bigint | undefined;
     if (rawIP !== undefined && rawIP !== "") {
-      let addr;
-      try {
-        addr = parseAddr(rawIP);
-      } catch (e) {
-        if (e instanceof NetParseError) throw E.ipNotValid(rawIP);
-        throw e;
-      }
+      const addr = parseAddrOrThrow(rawIP, () => E.ipNotValid(rawIP));
       if (addr.family !== node.family || addr.zone !== "" || addr.value < node.first || addr.value > node.last)
         throw E.ipNotInPrefix(rawIP, rawPrefix);
       if (node.ips.has(addr.value)) throw E.ipAlreadyAllocated(node.formatAddress(addr.value));
@@ -263,13 +256,7 @@ export class Namespace {
 
   private releaseIP(rawPrefix: string, rawIP: string) {
     const node = this.lookupWrapped(rawPrefix);
-    let addr;
-    try {
-      addr = parseAddr(rawIP);
-    } catch (e) {
-      if (e instanceof NetParseError) throw E.releaseIPParse(rawIP, e.message);
-      throw e;
-    }
+    const addr = parseAddrOrThrow(rawIP, (m) => E.releaseIPParse(rawIP, m));
     if (addr.family !== node.family || addr.zone !== "" || !node.ips.delete(addr.value))
       throw E.ipNotAllocated(rawIP, rawPrefix);
     const ip = addr.family === 4 ? rawIP : node.formatAddress(addr.value); // IPv4 parses only when canonical
@@ -290,12 +277,11 @@ export class Namespace {
 }
 
 function parseCidrOrThrow(raw: string, wrap: (message: string) => E.IpamError): Prefix {
-  try {
-    return parsePrefix(raw);
-  } catch (e) {
-    if (e instanceof NetParseError) throw wrap(e.message);
-    throw e;
-  }
+  return parsed(() => parsePrefix(raw), wrap);
+}
+
+function parseAddrOrThrow(raw: string, wrap: (message: string) => E.IpamError): Addr {
+  return parsed(() => parseAddr(raw), wrap);
 }
 
 /** Acquires the addresses go-ipam reserves at creation: the first, and for IPv4 the last. */
@@ -312,5 +298,3 @@ const info = (node: PrefixNode): PrefixInfo => ({ cidr: node.cidr, parentCidr: n
 const unchanged = <R>(result: R): Applied<R> => ({ result, changes: [] });
 const put = (record: IpamRecord): Change => ({ op: "put", record });
 export const prefixRecord = (node: PrefixNode): IpamRecord => ({ kind: "prefix", cidr: node.cidr, parentCidr: node.parentCidr });
-
-export type { Family };
