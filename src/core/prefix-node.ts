@@ -1,5 +1,5 @@
-// One prefix of a namespace: its range, the addresses acquired from it, and (while it has children) the free
-// space left for further children. Memory grows with what is allocated, never with the prefix's size.
+// One prefix of a namespace: its range, the addresses acquired from it, and (once it has had children) the
+// free space left for further children. Memory grows with what is allocated, never with the prefix's size.
 import { type Family, type Prefix, bitLen, formatAddr, formatPrefix, prefixFirst, prefixLast } from "../net";
 import { ChurnSafeMap } from "./churn-safe-map";
 import { FreeSpace } from "./free-space";
@@ -18,7 +18,7 @@ export class PrefixNode {
 
   constructor(
     /** Masked prefix. */
-    readonly prefix: Prefix,
+    prefix: Prefix,
     readonly cidr: string,
     readonly parent: PrefixNode | null,
   ) {
