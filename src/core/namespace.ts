@@ -1,6 +1,6 @@
 // A namespace's whole IPAM state in memory. `apply` runs one command synchronously and returns its result plus
 // the record changes to persist; a failing command throws an IpamError and leaves the state as it was.
-import { type Addr, type Prefix, bitLen, formatPrefix, maskPrefix, parseAddr, parsePrefix } from "../net";
+import { type Addr, type Prefix, bitLen, formatPrefix, maskPrefix, parseAddr, parsePrefix, prefixSize } from "../net";
 import { BTree, compareBigints } from "./btree";
 import { buildNamespace } from "./builder";
 import { ChurnSafeMap } from "./churn-safe-map";
@@ -200,12 +200,12 @@ export class Namespace {
     if (parent.hasIPs()) throw E.childOnPrefixWithIPs(parent.cidr);
     let start: bigint;
     if (child !== undefined) {
-      if (child.family !== parent.family || !parent.freeSpace().takeSpecific(child.addr, 1n << BigInt(bitlen - length))) {
+      if (child.family !== parent.family || !parent.freeSpace().takeSpecific(child.addr, prefixSize(length, parent.family))) {
         throw E.specificChildNotAvailable(rawChild!, rawParent);
       }
       start = child.addr;
     } else {
-      const taken = parent.freeSpace().takeBestFit(1n << BigInt(bitlen - length));
+      const taken = parent.freeSpace().takeBestFit(prefixSize(length, parent.family));
       if (taken === undefined) {
         const free = Array.from(parent.freeBlocks(), (b) => parent.blockCidr(b.start, b.size));
         throw E.noChildAvailable(rawParent, length, free);
