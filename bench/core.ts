@@ -1,5 +1,5 @@
 // Benchmarks of the IPAM core: `npm run bench` prints a table; `npm run bench -- --json` ends with one JSON
-// line mapping workload name to ops/s (or to bytes / ms for the memory and fill figures).
+// line mapping workload name to ops/s (or to bytes / ms for the memory and fill figures); `-- --passes N`.
 //
 // One op is what go-ipam's own benchmark of the same name counts (reference §5.3): a create+delete or an
 // acquire+release pair. Workloads run on the allocator (Namespace.apply), which also produces the record
@@ -24,7 +24,7 @@ function rate(op: () => void): Measure {
     batch = Math.min(batch * 2, 100_000);
     elapsed = performance.now() - start;
   }
-  return { value: (n * 1000) / elapsed, unit: "ops/s", detail: `${((elapsed * 1e6) / n).toFixed(0)} ns/op` };
+  return { value: (n * 1000) / elapsed, unit: "ops/s" };
 }
 
 function namespaceWith(cidr: string): Namespace {
@@ -138,19 +138,32 @@ const workloads: Record<string, () => Measure> = {
 const args = process.argv.slice(2);
 const only = args.indexOf("--workload");
 if (only >= 0) {
-  const m = workloads[args[only + 1]]();
-  process.stdout.write(JSON.stringify(m));
+  process.stdout.write(JSON.stringify(workloads[args[only + 1]]()));
 } else {
-  const results: Record<string, number> = {};
-  const rows: string[][] = [["workload", "result", ""]];
+  // Every workload runs once per pass, each in a fresh process, and the best pass counts: on a shared
+  // 2-core machine contention comes in bursts of seconds, and a slower pass measures the neighbours.
+  const passesAt = args.indexOf("--passes");
+  const passes = passesAt >= 0 ? Math.max(1, Number(args[passesAt + 1]) || 1) : 3;
   const self = fileURLToPath(import.meta.url);
-  for (const name of Object.keys(workloads)) {
-    const out = execFileSync(process.execPath, [...process.execArgv, self, "--workload", name], { encoding: "utf8" });
-    const m = JSON.parse(out) as Measure;
-    results[name] = Math.round(m.value * 10) / 10;
-    rows.push([name, `${Math.round(m.value).toLocaleString("en-US")} ${m.unit}`, m.detail ?? ""]);
+  const best = new Map<string, Measure>();
+  for (let pass = 0; pass < passes; pass++) {
+    for (const name of Object.keys(workloads)) {
+      if (pass > 0 && best.get(name)!.unit !== "ops/s") continue; // fill times and heap sizes: once
+      const out = execFileSync(process.execPath, [...process.execArgv, self, "--workload", name], { encoding: "utf8" });
+      const m = JSON.parse(out) as Measure;
+      const prev = best.get(name);
+      if (prev === undefined || m.value > prev.value) best.set(name, m);
+    }
   }
-  const width = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i].length)));
+  const rows = [["workload", "result", ""]];
+  const results: Record<string, number> = {};
+  for (const [name, m] of best) {
+    results[name] = Math.round(m.value * 10) / 10;
+    const detail = m.unit === "ops/s" ? `${(1e9 / m.value).toFixed(0)} ns/op` : (m.detail ?? "");
+    rows.push([name, `${Math.round(m.value).toLocaleString("en-US")} ${m.unit}`, detail]);
+  }
+  const width = [0, 1].map((i) => Math.max(...rows.map((r) => r[i].length)));
   console.log(rows.map((r) => [r[0].padEnd(width[0]), r[1].padStart(width[1]), r[2]].join("  ")).join("\n"));
+  console.log(`(best of ${passes} passes; --passes N to change)`);
   if (args.includes("--json")) console.log(JSON.stringify(results));
 }
