@@ -8,15 +8,36 @@ import { parsed } from "./parsed";
 import type { IPRecord, IpamRecord, PrefixRecord } from "./types";
 
 export function buildNamespace(ns: Namespace, records: Iterable<IpamRecord>): Namespace {
-  const prefixes: { record: PrefixRecord; prefix: Prefix }[] = [];
-  const ips: IPRecord[] = [];
+  // Records are streamed: prefixes are gathered until the first address arrives (a store lists prefixes
+  // first), then addresses go straight into their prefix, so a large namespace is never held twice in memory.
+  // Anything out of that order (a child before its parent, an address before its prefix) waits for the end.
+  let pending: PendingPrefix[] = [];
+  const deferred: IPRecord[] = [];
   for (const record of records) {
-    if (record?.kind === "prefix") prefixes.push({ record, prefix: canonicalPrefix(record.cidr) });
-    else if (record?.kind === "ip") ips.push(record);
-    else throw invalidDump(`unknown record ${describe(record)}${record !== null && typeof record === "object" ? ` of kind ${describe((record as { kind?: unknown }).kind)}` : ""}`);
+    if (record?.kind === "prefix") pending.push({ record, prefix: canonicalPrefix(record.cidr) });
+    else if (record?.kind === "ip") {
+      if (pending.length > 0) pending = insertPrefixes(ns, pending, false);
+      if (ns.prefixes.has(record.prefix)) insertIP(ns, record);
+      else deferred.push(record);
+    } else
+      throw invalidDump(`unknown record ${describe(record)}${record !== null && typeof record === "object" ? ` of kind ${describe((record as { kind?: unknown }).kind)}` : ""}`);
   }
+  insertPrefixes(ns, pending, true);
+  for (const record of deferred) insertIP(ns, record);
+  for (const node of ns.prefixes.values())
+    if (node.isParent && node.hasIPs())
+      throw invalidDump(`prefix ${node.cidr} holds both ips and child prefixes`);
+  return ns;
+}
+
+type PendingPrefix = { record: PrefixRecord; prefix: Prefix };
+
+/** Inserts the prefixes, parents first; returns those whose parent has not arrived yet (unless `final`). */
+function insertPrefixes(ns: Namespace, prefixes: PendingPrefix[], final: boolean): PendingPrefix[] {
+  const waiting: PendingPrefix[] = [];
   prefixes.sort((a, b) => a.prefix.bits - b.prefix.bits); // parents before children
-  for (const { record, prefix } of prefixes) {
+  for (const entry of prefixes) {
+    const { record, prefix } = entry;
     if (ns.prefixes.has(record.cidr)) throw invalidDump(`prefix ${record.cidr} appears twice`);
     if (record.parentCidr === "" || record.parentCidr === undefined) {
       try {
@@ -27,26 +48,27 @@ export function buildNamespace(ns: Namespace, records: Iterable<IpamRecord>): Na
       continue;
     }
     const parent = ns.prefixes.get(record.parentCidr);
-    if (parent === undefined)
-      throw invalidDump(`prefix ${record.cidr} names parent ${record.parentCidr}, which does not exist`);
+    if (parent === undefined) {
+      if (final) throw invalidDump(`prefix ${record.cidr} names parent ${record.parentCidr}, which does not exist`);
+      waiting.push(entry);
+      continue;
+    }
     const size = parent.size >> BigInt(prefix.bits - parent.bits);
     if (prefix.family !== parent.family || prefix.bits <= parent.bits || !parent.freeSpace().takeSpecific(prefix.addr, size)) {
       throw invalidDump(`child prefix ${record.cidr} is not inside free space of its parent ${parent.cidr}`);
     }
     ns.insertChild(parent, prefix, record.cidr);
   }
-  for (const record of ips) {
-    const node = ns.prefixes.get(record.prefix);
-    if (node === undefined) throw invalidDump(`ip ${record.ip} names prefix ${record.prefix}, which does not exist`);
-    const addr = canonicalAddr(record.ip);
-    if (addr.family !== node.family || addr.value < node.first || addr.value > node.last)
-      throw invalidDump(`ip ${record.ip} is not in its prefix ${node.cidr}`);
-    if (!node.ips.add(addr.value)) throw invalidDump(`ip ${record.ip} appears twice in prefix ${node.cidr}`);
-  }
-  for (const node of ns.prefixes.values())
-    if (node.isParent && node.hasIPs())
-      throw invalidDump(`prefix ${node.cidr} holds both ips and child prefixes`);
-  return ns;
+  return waiting;
+}
+
+function insertIP(ns: Namespace, record: IPRecord): void {
+  const node = ns.prefixes.get(record.prefix);
+  if (node === undefined) throw invalidDump(`ip ${record.ip} names prefix ${record.prefix}, which does not exist`);
+  const addr = canonicalAddr(record.ip);
+  if (addr.family !== node.family || addr.value < node.first || addr.value > node.last)
+    throw invalidDump(`ip ${record.ip} is not in its prefix ${node.cidr}`);
+  if (!node.ips.add(addr.value)) throw invalidDump(`ip ${record.ip} appears twice in prefix ${node.cidr}`);
 }
 
 function canonicalPrefix(cidr: unknown): Prefix {

@@ -24,8 +24,8 @@ export type Step<M, T> = (machine: M) => { result: T; changes: Change[] };
 export interface RunnerOptions<M> {
   namespace: string;
   store: Store;
-  /** Builds a machine from the store's records (may throw on inconsistent records). */
-  rebuild(records: IpamRecord[]): M;
+  /** Builds a machine from the store's records, a lazy cursor consumed at once (may throw on inconsistent records). */
+  rebuild(records: Iterable<IpamRecord>): M;
   /** The error for a call on a namespace that does not exist. */
   missing(namespace: string): Error;
   /** Expected errors thrown by steps (the machine is unchanged); anything else is treated as a bug. */

@@ -62,22 +62,27 @@ export class DoSqliteStore implements Store {
   async load(namespace: string): Promise<NamespaceSnapshot> {
     const state = this.state(namespace);
     if (!state.exists) return { ...state, records: [] };
-    const records: IpamRecord[] = [];
-    // Top-level prefixes first; the core does not depend on the order, but a reader of a dump may.
+    return { ...state, records: this.rows(namespace) };
+  }
+
+  /**
+   * The namespace's rows as records, read lazily: top-level prefixes, then children, then addresses, so the
+   * core builds the namespace while reading and a large one is never held in memory twice.
+   */
+  private *rows(namespace: string): IterableIterator<IpamRecord> {
     for (const [cidr, parentCidr] of this.sql
       .exec<{ cidr: string; parent_cidr: string }>(
         "SELECT cidr, parent_cidr FROM prefixes WHERE namespace = ? ORDER BY parent_cidr <> '', cidr",
         namespace,
       )
       .raw()) {
-      records.push({ kind: "prefix", cidr: cidr as string, parentCidr: parentCidr as string });
+      yield { kind: "prefix", cidr: cidr as string, parentCidr: parentCidr as string };
     }
     for (const [prefix, ip] of this.sql
       .exec<{ prefix: string; ip: string }>("SELECT prefix, ip FROM ips WHERE namespace = ?", namespace)
       .raw()) {
-      records.push({ kind: "ip", prefix: prefix as string, ip: ip as string });
+      yield { kind: "ip", prefix: prefix as string, ip: ip as string };
     }
-    return { ...state, records };
   }
 
   async commit(namespace: string, expectedVersion: number, changes: readonly Change[]): Promise<number> {

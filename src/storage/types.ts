@@ -16,8 +16,11 @@ export interface NamespaceSnapshot {
   exists: boolean;
   /** The namespace's version: 0 if the name was never created; otherwise >= 1. */
   version: number;
-  /** The namespace's records, in no particular order (empty when it does not exist). */
-  records: IpamRecord[];
+  /**
+   * The namespace's records (none when it does not exist), best with prefixes before addresses so the core
+   * can build while reading. May be a lazy cursor: consume it once, right away (before any other await).
+   */
+  records: Iterable<IpamRecord>;
 }
 
 /** A namespace's existence and version, without its records. */

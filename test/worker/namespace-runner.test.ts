@@ -10,7 +10,7 @@ import { ReferenceStore } from "../../src/storage/reference-store";
 /** A toy allocator: hands out the lowest free integer; one ip record per held integer. */
 class Toy {
   readonly held = new Set<number>();
-  static rebuild(records: IpamRecord[]): Toy {
+  static rebuild(records: Iterable<IpamRecord>): Toy {
     const t = new Toy();
     for (const r of records) if (r.kind === "ip") t.held.add(Number(r.ip));
     return t;

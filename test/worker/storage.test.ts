@@ -23,7 +23,7 @@ describe("do-sqlite layout", () => {
       const { version } = await store.createNamespace(ns);
       await store.commit(ns, version, [{ op: "put", record: { kind: "prefix", cidr: "10.0.0.0/24", parentCidr: "" } }]);
       const again: Store = new DoSqliteStore(storage); // runs CREATE TABLE IF NOT EXISTS again
-      expect((await again.load(ns)).records).toEqual([{ kind: "prefix", cidr: "10.0.0.0/24", parentCidr: "" }]);
+      expect([...(await again.load(ns)).records]).toEqual([{ kind: "prefix", cidr: "10.0.0.0/24", parentCidr: "" }]);
       const tables = storage.sql
         .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '_cf_%' ORDER BY name")
         .toArray()
