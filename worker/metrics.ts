@@ -5,11 +5,7 @@
 // isolate's share; `ipam_isolate_start_time_seconds` tells a reset from a drop. Namespace figures (asked
 // for with ?namespace=<name>) come from the namespace's Durable Object and are exact.
 
-export interface NamespaceStats {
-  prefixes: number;
-  acquiredIPs: bigint;
-  availableIPs: bigint;
-}
+import type { NamespaceStats } from "../src/core/index";
 
 interface Series {
   calls: number;
