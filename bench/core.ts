@@ -47,15 +47,21 @@ function acquireReleaseChild(ns: Namespace, parent: string, length: number): () 
   };
 }
 
+/** The JavaScript heap plus ArrayBuffer backing stores (typed arrays live outside the heap proper). */
+function usedBytes(): number {
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
+}
+
 function heapPerIP(fill: (ns: Namespace) => void): Measure {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (gc === undefined) throw new Error("run node with --expose-gc");
   gc();
-  const before = process.memoryUsage().heapUsed;
+  const before = usedBytes();
   const ns = namespaceWith("10.0.0.0/8");
   fill(ns);
   gc();
-  const bytes = (process.memoryUsage().heapUsed - before) / 1_000_000;
+  const bytes = (usedBytes() - before) / 1_000_000;
   const runs = ns.prefixes.get("10.0.0.0/8")!.ips.runCount;
   return { value: Math.round(bytes * 10) / 10, unit: "bytes/IP", detail: `${runs} runs` };
 }
