@@ -3,8 +3,8 @@
 // anything else is a bug: it is logged where it happened and the caller gets kind "internal" with a generic
 // message.
 
-import { IpamError, type ErrorKind } from "../core/errors";
-import { ServerError, type ServerErrorKind } from "./errors";
+import { ERROR_KINDS, IpamError, type ErrorKind } from "../core/errors";
+import { SERVER_ERROR_KINDS, ServerError, type ServerErrorKind } from "./errors";
 
 export type OutcomeKind = ErrorKind | ServerErrorKind;
 
@@ -12,27 +12,10 @@ export type Outcome<T> = { ok: true; result: T } | { ok: false; kind: OutcomeKin
 
 export const INTERNAL_MESSAGE = "internal error";
 
-/** Every ErrorKind of the core (TypeScript insists this stays complete). */
-const ERROR_KINDS: Record<ErrorKind, true> = {
-  invalid_input: true,
-  prefix_not_found: true,
-  namespace_not_found: true,
-  ip_not_allocated: true,
-  no_ip_available: true,
-  ip_already_allocated: true,
-  no_child_available: true,
-  overlap: true,
-  conflict: true,
-};
+const CORE_KINDS: ReadonlySet<string> = new Set<string>(ERROR_KINDS);
+const SERVER_KINDS: ReadonlySet<string> = new Set<string>(SERVER_ERROR_KINDS);
 
-const isErrorKind = (k: unknown): k is ErrorKind => typeof k === "string" && Object.hasOwn(ERROR_KINDS, k);
-
-const SERVER_KINDS: ReadonlySet<string> = new Set<ServerErrorKind>([
-  "unavailable",
-  "aborted",
-  "deadline_exceeded",
-  "internal",
-]);
+const isErrorKind = (k: unknown): k is ErrorKind => typeof k === "string" && CORE_KINDS.has(k);
 
 export type Logger = (message: string, error?: unknown) => void;
 
