@@ -2,6 +2,7 @@
 // errors print them (`<code>: <message>`).
 import { Code, ConnectError } from "@connectrpc/connect";
 import { codeToString } from "@connectrpc/connect/protocol-connect";
+import { usageString } from "../core/usage";
 import { goQuote as q } from "../net/quote";
 
 export const prefixCreated = (cidr: string) => `prefix:${q(cidr)} created`;
@@ -21,10 +22,9 @@ export function versionLine(v: { version: string; revision: string; gitSha1: str
   return `version:${q(v.version)} revision:${q(v.revision)} gitSha1:${q(v.gitSha1)} buildDate:${q(v.buildDate)}`;
 }
 
-/** go-ipam's Usage.String(): `ip:<acquired>/<available>[ prefixes alloc:<n> avail:<smallest>]`. */
+/** go-ipam's Usage.String() of a PrefixUsage answer. */
 export function usageLine(u: { acquiredIps: bigint; availableIps: bigint; acquiredPrefixes: bigint; availableSmallestPrefixes: bigint }): string {
-  const ips = `ip:${u.acquiredIps}/${u.availableIps}`;
-  return u.acquiredPrefixes === 0n ? ips : `${ips} prefixes alloc:${u.acquiredPrefixes} avail:${u.availableSmallestPrefixes}`;
+  return usageString({ ...u, acquiredIPs: u.acquiredIps, availableIPs: u.availableIps });
 }
 
 /** The text of a failed call, as go-ipam's Go CLI prints it: `<code>: <message>`. */

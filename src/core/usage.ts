@@ -27,7 +27,7 @@ export function usageOf(node: PrefixNode): Usage {
 }
 
 /** go-ipam's Usage.String(): `ip:<acquired>/<available>[ prefixes alloc:<n> avail:<smallest>]`. */
-export function usageString(u: Usage): string {
+export function usageString(u: Pick<Usage, "acquiredIPs" | "availableIPs" | "acquiredPrefixes" | "availableSmallestPrefixes">): string {
   const ips = `ip:${u.acquiredIPs}/${u.availableIPs}`;
   return u.acquiredPrefixes === 0n ? ips : `${ips} prefixes alloc:${u.acquiredPrefixes} avail:${u.availableSmallestPrefixes}`;
 }
