@@ -1,6 +1,53 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
+// BACKEND=<name> npm test runs the Worker suites against that store backend only (like go-ipam's
+// BACKEND=... make test); without it every backend runs. test/harness/backends.ts starts each one.
+const EXTERNAL_BACKENDS = ["redis"];
+const only = process.env.BACKEND;
+const backends = only ? [only] : ["durable-object", ...EXTERNAL_BACKENDS];
+
+// The suites that exercise storage through the Worker; the others (mapping, runner, smoke) do not touch a store.
+const STORE_SUITES = [
+  "test/worker/api.test.ts",
+  "test/worker/auth.test.ts",
+  "test/worker/directory.test.ts",
+  "test/worker/namespace-object.test.ts",
+  "test/worker/storage.test.ts",
+  "test/worker/stores/**/*.test.ts",
+];
+
+const TOKENS = JSON.stringify({ "test-admin": "*", "test-tenant": ["tenant-a"] });
+
+function workersProject(backend: string) {
+  const external = backend !== "durable-object";
+  return {
+    // The Worker and its Durable Objects, inside workerd, persisting to `backend`.
+    plugins: [
+      cloudflareTest(({ inject }) => ({
+        wrangler: { configPath: "./wrangler.toml" },
+        miniflare: {
+          bindings: {
+            IPAM_AUTH: "enabled",
+            IPAM_TOKENS: TOKENS,
+            ...inject<Record<string, string>>("storeVars"),
+          },
+        },
+      })),
+    ],
+    test: {
+      name: external ? `workers-${backend}` : "workers",
+      include: external ? STORE_SUITES : ["test/worker/**/*.test.ts"],
+      globalSetup: ["test/harness/global-setup.ts"],
+      setupFiles: ["test/worker/setup-store.ts"],
+      // One store server is shared by the project's files: one file at a time, each starting from a wiped store.
+      fileParallelism: !external,
+      testTimeout: 120_000,
+      hookTimeout: 120_000,
+    },
+  };
+}
+
 export default defineConfig({
   test: {
     projects: [
@@ -13,16 +60,7 @@ export default defineConfig({
           testTimeout: 120_000,
         },
       },
-      {
-        // The Worker and its Durable Objects, inside workerd.
-        plugins: [
-          cloudflareTest({
-            wrangler: { configPath: "./wrangler.toml" },
-            miniflare: { bindings: { IPAM_AUTH: "enabled", IPAM_TOKENS: JSON.stringify({ "test-admin": "*", "test-tenant": ["tenant-a"] }) } },
-          }),
-        ],
-        test: { name: "workers", include: ["test/worker/**/*.test.ts"], testTimeout: 120_000 },
-      },
+      ...backends.map(workersProject),
       {
         // End to end: `npm run dev` on a private port driven by curl and the ipam CLI. Generous timeouts for a
         // loaded 2-core machine, no timing assertions; one file at a time, since two wrangler dev instances

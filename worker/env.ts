@@ -10,6 +10,19 @@ export interface Env {
   IPAM_CALL_LOG?: string;
   /** Set at deploy time; shown by the Version RPC. */
   GIT_REVISION?: string;
+  /** Where namespaces persist: durable-object (default), redis, postgres, etcd, mongodb (src/storage/config.ts). */
+  IPAM_STORE?: string;
+  IPAM_STORE_TIMEOUT_MS?: string;
+  UPSTASH_REDIS_REST_URL?: string;
+  UPSTASH_REDIS_REST_TOKEN?: string;
+  DATABASE_URL?: string;
+  NEON_WS_PROXY?: string;
+  IPAM_AUTO_MIGRATE?: string;
+  ETCD_ENDPOINT?: string;
+  ETCD_USERNAME?: string;
+  ETCD_PASSWORD?: string;
+  MONGODB_URI?: string;
+  MONGODB_DATABASE?: string;
 }
 
 // `env` from "cloudflare:test" (and cloudflare:workers) is typed as Cloudflare.Env: make it this Env.

@@ -1,7 +1,9 @@
 // One Durable Object per namespace (env.NAMESPACE.idFromName(namespace)). It keeps the namespace's core
 // state in memory, serialises every call through the namespace runner (group commit), and persists each
 // batch in one transactionSync on its own SQLite (src/storage/do-sqlite.ts). The object is the source of
-// truth for the namespace's existence; the directory (directory-object.ts) only indexes it.
+// truth for the namespace's existence; the directory (directory-object.ts) only indexes it. With an external
+// store (IPAM_STORE, worker/store.ts) the object persists there instead; it stays the unit of serialisation
+// and the in-memory cache of its namespace.
 //
 // Every RPC answers an Outcome (plain data); no exception or stack trace crosses the boundary.
 
@@ -12,9 +14,9 @@ import { ServerError } from "../src/server/errors";
 import { createIpamRunner, deleteIfEmpty, execute, type IpamRunner } from "../src/server/ipam-runner";
 import type { RunnerCounters } from "../src/server/namespace-runner";
 import { toOutcome, type Outcome } from "../src/server/outcome";
-import { DoSqliteStore, type DoSqliteCounters } from "../src/storage/do-sqlite";
-import type { NamespaceState } from "../src/storage/types";
+import type { NamespaceState, Store, StoreCounters } from "../src/storage/types";
 import type { Env } from "./env";
+import { openStore } from "./store";
 
 /** Per-call options from the Worker. */
 export interface CallOptions {
@@ -28,19 +30,15 @@ export interface NamespaceObjectStats extends NamespaceState {
   acquiredIPs: bigint;
   availableIPs: bigint;
   runner: RunnerCounters;
-  store: DoSqliteCounters;
+  store: { backend: string } & Partial<StoreCounters>;
 }
 
 export class NamespaceObject extends DurableObject<Env> {
-  private readonly store: DoSqliteStore;
+  private store: Store | undefined;
   private runner: IpamRunner | undefined;
 
-  constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env);
-    // Schema creation is synchronous SQL; the records are loaded lazily by the runner on the first call,
-    // and calls arriving meanwhile wait in its queue.
-    this.store = new DoSqliteStore(ctx.storage);
-  }
+  // The store is opened on the first call (for DO SQLite that creates the schema, synchronously); the records
+  // are loaded lazily by the runner, and calls arriving meanwhile wait in its queue.
 
   /** Runs one core command. */
   async execute(namespace: string, cmd: Command, opts?: CallOptions): Promise<Outcome<unknown>> {
@@ -71,7 +69,8 @@ export class NamespaceObject extends DurableObject<Env> {
       const runner = this.runnerFor(namespace);
       const s = await runner.read((ns) => ns.stats());
       const e = await runner.existence();
-      return { namespace, ...e, ...s, runner: { ...runner.counters }, store: { ...this.store.counters } };
+      const store = this.store!;
+      return { namespace, ...e, ...s, runner: { ...runner.counters }, store: { backend: store.backend, ...store.counters } };
     });
   }
 
@@ -84,6 +83,7 @@ export class NamespaceObject extends DurableObject<Env> {
         cause: new Error(`object for ${JSON.stringify(bound)} called for ${JSON.stringify(namespace)}`),
       });
     }
+    this.store ??= openStore(this.env, this.ctx.storage);
     this.runner ??= createIpamRunner(namespace, this.store);
     return this.runner;
   }

@@ -7,13 +7,15 @@
 // answered after the batch they were applied in has committed, so nobody observes uncommitted state.
 //
 // Failure: if the commit fails, every call whose step succeeded in that batch fails, and the machine is
-// dropped and rebuilt from the store before the next batch; nothing half-applied survives in memory. A step
+// dropped and rebuilt from the store before the next batch; nothing half-applied survives in memory. A
+// commit refused before anything was written (fenced: another writer changed the namespace) is different:
+// the machine is reloaded and the batch's calls run again on the fresh state, up to `maxReruns` times each. A step
 // that throws an unexpected (non-domain) error may have left the machine inconsistent: it fails with
 // "internal", the steps applied before it are committed, the machine is rebuilt, and the steps after it run
 // on the rebuilt machine. There are no retries and no sleeps; an AbortSignal per call is honoured.
 
 import type { Change, IpamRecord } from "../core/types";
-import { FencingError, type NamespaceState, type Store } from "../storage/types";
+import { CommitRefusedError, FencingError, type NamespaceState, type Store } from "../storage/types";
 import { ServerError } from "./errors";
 import { consoleLogger, type Logger } from "./outcome";
 
@@ -34,6 +36,8 @@ export interface RunnerOptions<M> {
   existsByDefault?: boolean;
   /** Most calls applied in one batch (default 512). */
   maxBatch?: number;
+  /** How often a call whose batch was fenced runs again on reloaded state before it fails (default 4). */
+  maxReruns?: number;
   log?: Logger;
 }
 
@@ -42,6 +46,10 @@ export interface RunnerCounters {
   commits: number;
   /** Store commits that failed (fenced or store error). */
   failedCommits: number;
+  /** Of those, commits refused before writing anything (fenced), whose calls ran again. */
+  refusedCommits: number;
+  /** Calls run again after their batch was refused. */
+  reruns: number;
   /** Batches taken from the queue (including those that needed no commit). */
   batches: number;
   /** Steps applied without error (committed or read-only). */
@@ -56,6 +64,8 @@ interface StepItem<M> {
   kind: "step";
   step: Step<M, unknown>;
   phase: "queued" | "applied" | "done";
+  /** Times this call ran again after its batch was refused. */
+  reruns?: number;
   resolve(v: unknown): void;
   reject(e: unknown): void;
   cleanup?: () => void;
@@ -76,11 +86,21 @@ type Loaded<M> = { exists: true; version: number; machine: M } | { exists: false
 
 export class NamespaceRunner<M> {
   readonly namespace: string;
-  readonly counters: RunnerCounters = { commits: 0, failedCommits: 0, batches: 0, applied: 0, loads: 0, largestBatch: 0 };
+  readonly counters: RunnerCounters = {
+    commits: 0,
+    failedCommits: 0,
+    refusedCommits: 0,
+    reruns: 0,
+    batches: 0,
+    applied: 0,
+    loads: 0,
+    largestBatch: 0,
+  };
   private readonly store: Store;
   private readonly opts: RunnerOptions<M>;
   private readonly log: Logger;
   private readonly maxBatch: number;
+  private readonly maxReruns: number;
   private queue: Item<M>[] = [];
   private state: Loaded<M> | undefined;
   private draining = false;
@@ -91,6 +111,7 @@ export class NamespaceRunner<M> {
     this.store = opts.store;
     this.log = opts.log ?? consoleLogger;
     this.maxBatch = Math.max(1, opts.maxBatch ?? 512);
+    this.maxReruns = Math.max(0, opts.maxReruns ?? 4);
   }
 
   /** Queues a step; resolves with its result once the batch it ran in is durable. */
@@ -303,6 +324,10 @@ export class NamespaceRunner<M> {
       } catch (e) {
         this.counters.failedCommits++;
         this.state = undefined;
+        if (e instanceof CommitRefusedError) {
+          this.rerun(applied.map((a) => a.item), e);
+          return;
+        }
         const err = this.storeError("commit", e);
         for (const { item } of applied) item.reject(err);
         return;
@@ -313,6 +338,29 @@ export class NamespaceRunner<M> {
     if (broken) this.state = undefined;
   }
 
+  /**
+   * Nothing of the batch was written: its calls go back to the head of the queue, to run on the reloaded
+   * state (answered by the next batches), unless they already ran again `maxReruns` times.
+   */
+  private rerun(items: StepItem<M>[], cause: CommitRefusedError): void {
+    this.counters.refusedCommits++;
+    const again: StepItem<M>[] = [];
+    let gaveUp: ServerError | undefined;
+    for (const item of items) {
+      if (item.phase === "done") continue; // answered meanwhile (its deadline passed)
+      item.reruns = (item.reruns ?? 0) + 1;
+      if (item.reruns <= this.maxReruns) {
+        item.phase = "queued";
+        again.push(item);
+      } else {
+        gaveUp ??= this.storeError(`commit (tried ${item.reruns} times)`, cause);
+        item.reject(gaveUp);
+      }
+    }
+    this.counters.reruns += again.length;
+    this.queue.unshift(...again);
+  }
+
   private publicState(): NamespaceState {
     const s = this.state!;
     return { exists: s.exists, version: s.version };
@@ -320,8 +368,8 @@ export class NamespaceRunner<M> {
 
   private storeError(what: string, e: unknown): ServerError {
     const ns = JSON.stringify(this.namespace);
-    if (e instanceof FencingError) {
-      this.log(`namespace ${ns}: ${what} fenced: ${e.message}`);
+    if (e instanceof CommitRefusedError) {
+      this.log(`namespace ${ns}: ${what} ${e instanceof FencingError ? "fenced" : "refused"}: ${e.message}`);
       return new ServerError(
         "aborted",
         `namespace ${ns} was changed by another writer; the request was not applied, retry it`,

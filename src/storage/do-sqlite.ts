@@ -13,6 +13,7 @@ import {
   type NamespaceSnapshot,
   type NamespaceState,
   type Store,
+  type StoreCounters,
 } from "./types";
 
 /** The part of DurableObjectStorage the adapter uses (a DO's ctx.storage satisfies it). */
@@ -40,11 +41,7 @@ export const SCHEMA = [
 ];
 
 /** Counters for metrics and tests. */
-export interface DoSqliteCounters {
-  /** Successful commit batches (one transactionSync + one sync each). */
-  commits: number;
-  /** Record changes written by those batches. */
-  changes: number;
+export interface DoSqliteCounters extends StoreCounters {
   /** SQLite rows written (as reported by the cursors), all operations included. */
   rowsWritten: number;
 }

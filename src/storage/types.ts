@@ -1,4 +1,4 @@
-// Layer 3: the store interface every backend implements (DO SQLite now; Redis, Postgres, etcd, MongoDB later).
+// Layer 3: the store interface every backend implements (DO SQLite, Redis, Postgres, etcd, MongoDB).
 //
 // A store keeps, per namespace, one meta record (does it exist, its version) and the core's records
 // (one per prefix, one per acquired address). It knows nothing about IPAM rules: it loads records, and it
@@ -29,9 +29,19 @@ export interface NamespaceState {
   version: number;
 }
 
+/** What a store counts, for metrics and tests. */
+export interface StoreCounters {
+  /** Successful commit batches. */
+  commits: number;
+  /** Record changes written by those batches. */
+  changes: number;
+}
+
 export interface Store {
   /** Short name of the backend, for logs and metrics ("do-sqlite", "memory", "redis", ...). */
   readonly backend: string;
+
+  readonly counters?: StoreCounters;
 
   /** Reads a namespace's existence, version and records in one consistent read. */
   load(namespace: string): Promise<NamespaceSnapshot>;
@@ -40,8 +50,9 @@ export interface Store {
    * Applies `changes` in order, all or nothing, if and only if the namespace exists and its version is still
    * `expectedVersion`; bumps the version by one and returns the new version. A put inserts or replaces the
    * record with the same key (prefix: cidr; ip: prefix + ip), a delete of a missing record is a no-op.
-   * Throws FencingError (nothing written) when the namespace is missing or its version differs, and
-   * InvalidChangeError (nothing written) for a malformed change. Any other throw means the outcome is
+   * Throws FencingError (nothing written) when the namespace is missing or its version differs, another
+   * CommitRefusedError (nothing written) when the database refused the transaction for a retryable reason,
+   * and InvalidChangeError (nothing written) for a malformed change. Any other throw means the outcome is
    * unknown to the caller, who must reload before writing again.
    */
   commit(namespace: string, expectedVersion: number, changes: readonly Change[]): Promise<number>;
@@ -61,11 +72,25 @@ export interface Store {
 
   /** Names of the namespaces that exist in this store, sorted by code unit. */
   listNamespaces(): Promise<string[]>;
+
+  /** A cheap round trip proving the store answers (readiness checks). */
+  ping?(): Promise<void>;
+
+  /** Releases connections; the store may be used again afterwards (it reconnects). */
+  close?(): Promise<void>;
+}
+
+/**
+ * A commit was refused before anything was written: the caller may reload and run its commands again.
+ * Fencing is the usual reason; a database's own serialization failure (SQLSTATE 40001) is another.
+ */
+export class CommitRefusedError extends Error {
+  override name = "CommitRefusedError";
 }
 
 /** A fenced write was refused: the namespace changed (or vanished) since the writer last read it. */
-export class FencingError extends Error {
-  override readonly name = "FencingError";
+export class FencingError extends CommitRefusedError {
+  override name = "FencingError";
   constructor(
     readonly namespace: string,
     readonly expectedVersion: number,

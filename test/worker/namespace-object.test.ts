@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { namespaceNotFound } from "../../src/core/errors";
 import type { Command, IPInfo, IpamRecord, PrefixInfo, Usage } from "../../src/core/types";
 import type { Outcome } from "../../src/server/outcome";
+import type { Store } from "../../src/storage/types";
 import type { NamespaceObject } from "../../worker/namespace-object";
 
 let seq = 0;
@@ -42,7 +43,7 @@ async function created(tag: string): Promise<Client> {
 
 const recordKey = (r: IpamRecord) => (r.kind === "prefix" ? `prefix ${r.cidr} <- ${r.parentCidr}` : `ip ${r.prefix} ${r.ip}`);
 
-/** Everything observable about a namespace: API answers, SQLite rows, and the in-memory records. */
+/** Everything observable about a namespace: API answers, the stored records, and the in-memory records. */
 async function observe(c: Client) {
   const prefixes = await c.run<PrefixInfo[]>({ op: "listPrefixes" });
   const ips: Record<string, string[]> = {};
@@ -52,21 +53,14 @@ async function observe(c: Client) {
     const listed = await c.exec<string[]>({ op: "listIPs", prefixCidr: p.cidr });
     if (listed.ok) ips[p.cidr] = listed.result;
   }
-  const { rows, memory } = await runInDurableObject(c.stub, async (instance: NamespaceObject, state) => {
-    const sql = state.storage.sql;
-    const rows = [
-      ...sql
-        .exec<{ cidr: string; parent_cidr: string }>("SELECT cidr, parent_cidr FROM prefixes WHERE namespace = ?", c.name)
-        .toArray()
-        .map((r) => recordKey({ kind: "prefix", cidr: r.cidr, parentCidr: r.parent_cidr })),
-      ...sql
-        .exec<{ prefix: string; ip: string }>("SELECT prefix, ip FROM ips WHERE namespace = ?", c.name)
-        .toArray()
-        .map((r) => recordKey({ kind: "ip", prefix: r.prefix, ip: r.ip })),
-    ].sort();
-    const runner = (instance as unknown as { runner: { read<T>(f: (ns: { records(): IpamRecord[] }) => T): Promise<T> } })
-      .runner;
-    const memory = (await runner.read((ns) => ns.records())).map(recordKey).sort();
+  const { rows, memory } = await runInDurableObject(c.stub, async (instance: NamespaceObject) => {
+    // What the object's store (DO SQLite or the project's external store) holds, read back through it.
+    const internals = instance as unknown as {
+      store: Store;
+      runner: { read<T>(f: (ns: { records(): IpamRecord[] }) => T): Promise<T> };
+    };
+    const rows = [...(await internals.store.load(c.name)).records].map(recordKey).sort();
+    const memory = (await internals.runner.read((ns) => ns.records())).map(recordKey).sort();
     return { rows, memory };
   });
   return { prefixes, ips, usage, rows, memory };
@@ -259,7 +253,7 @@ describe("namespace object: concurrency", () => {
     expect([...ips].sort((a, b) => Number(a.split(".")[3]) - Number(b.split(".")[3]))).toEqual(
       Array.from({ length: 64 }, (_, i) => `10.12.0.${i + 1}`),
     );
-    const commits = s1.store.commits - s0.store.commits;
+    const commits = s1.store.commits! - s0.store.commits!;
     console.log(
       `64 concurrent acquires: ${commits} DO SQLite commits (transactionSync + sync), largest batch ${s1.runner.largestBatch}, ${ms.toFixed(1)} ms`,
     );

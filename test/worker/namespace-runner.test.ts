@@ -232,15 +232,61 @@ describe("namespace runner: failures", () => {
     expect(runner.counters.failedCommits).toBe(1);
   });
 
-  it("a fenced commit (another writer) fails with 'aborted', reloads, and later calls see the other write", async () => {
-    const { store, acquire, held } = await setup();
+  it("a fenced commit (another writer) reloads and runs its calls again on the fresh state", async () => {
+    const { store, runner, acquire, held } = await setup();
     expect(await acquire()).toBe(0);
     // Another writer takes 1 behind the runner's back.
     const snap = await store.load("toy");
     await store.commit("toy", snap.version, [{ op: "put", record: rec(1) }]);
-    const e = await acquire().catch((x: unknown) => x);
+    // The runner's next batch (two acquires) is fenced, reloaded and run again: they see 1 as taken.
+    expect(await Promise.all([acquire(), acquire()])).toEqual([2, 3]);
+    expect(await held()).toEqual([0, 1, 2, 3]);
+    expect(runner.counters).toMatchObject({ refusedCommits: 1, reruns: 2, loads: 2 });
+  });
+
+  it("a call fenced again and again gives up with 'aborted' after maxReruns runs, nothing applied", async () => {
+    const store = new TestStore();
+    await store.createNamespace("toy");
+    const runner = new NamespaceRunner<Toy>({
+      namespace: "toy",
+      store,
+      rebuild: Toy.rebuild,
+      missing: namespaceNotFound,
+      isDomainError: isIpamError,
+      maxReruns: 2,
+      log: () => {},
+    });
+    // Every commit of the runner is preceded by another writer's.
+    const commit = store.commit.bind(store);
+    store.commit = async (ns, v, changes) => {
+      const snap = await store.load(ns);
+      await commit(ns, snap.version, []);
+      return commit(ns, v, changes);
+    };
+    const e = (await runner.run((t) => t.acquire()).catch((x: unknown) => x)) as ServerError;
     expect(e).toBeInstanceOf(ServerError);
-    expect((e as ServerError).kind).toBe("aborted");
+    expect(e.kind).toBe("aborted");
+    expect(e.message).toContain("changed by another writer");
+    expect(runner.counters).toMatchObject({ refusedCommits: 3, reruns: 2 });
+    expect([...(await store.load("toy")).records]).toEqual([]);
+  });
+
+  it("a call whose deadline passes while its fenced batch waits to run again is dropped, never applied", async () => {
+    const { store, runner, acquire, held } = await setup();
+    expect(await acquire()).toBe(0);
+    const snap = await store.load("toy");
+    await store.commit("toy", snap.version, [{ op: "put", record: rec(1) }]); // fences the runner's next batch
+    const controller = new AbortController();
+    const load = store.load.bind(store);
+    store.load = async (ns) => {
+      controller.abort(); // the deadline passes while the runner reloads after the fence
+      return load(ns);
+    };
+    const e = (await runner.run((t) => t.acquire(), controller.signal).catch((x: unknown) => x)) as ServerError;
+    expect(e.kind).toBe("deadline_exceeded");
+    expect(e.message).toContain("nothing was applied");
+    expect(runner.counters).toMatchObject({ refusedCommits: 1, reruns: 1 });
+    store.load = load;
     expect(await acquire()).toBe(2);
     expect(await held()).toEqual([0, 1, 2]);
   });

@@ -1,0 +1,78 @@
+// Starts what a store backend needs on this machine (the real database on a private loopback port with a
+// throw-away data directory, and the stand-in for the provider's front door) and says how the Worker reaches
+// it: the vars and secrets to bind. Used by the vitest projects (global-setup.ts), `npm run dev -- --store`
+// and `npm run bench:stores`.
+import { createClient } from "redis";
+import { startRedisServer } from "./redis-server";
+import { startUpstashBridge } from "./upstash-bridge";
+
+export const BACKENDS = ["durable-object", "redis"] as const;
+export type BackendName = (typeof BACKENDS)[number];
+
+export const isBackendName = (s: string): s is BackendName => (BACKENDS as readonly string[]).includes(s);
+
+export type Fault = "pause" | "resume" | "kill" | "restart";
+
+export interface RunningBackend {
+  name: BackendName;
+  /** The Worker vars and secrets that point it at this backend. */
+  vars: Record<string, string>;
+  /** What runs, for test output and logs ("redis-server 7.0 behind the Upstash REST bridge"). */
+  description: string;
+  /** Signals to the database process, for the fault tests. */
+  fault(f: Fault): Promise<void>;
+  /** Removes every record of every namespace (between test files). */
+  wipe(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface BackendOptions {
+  /** Keep the database's data here instead of a throw-away directory. */
+  dataDir?: string;
+}
+
+async function redisBackend(opts: BackendOptions): Promise<RunningBackend> {
+  const server = await startRedisServer({ dataDir: opts.dataDir });
+  const bridge = await startUpstashBridge({ redisPort: server.port });
+  const admin = createClient({ socket: { host: "127.0.0.1", port: server.port, reconnectStrategy: () => 200 }, RESP: 2 });
+  admin.on("error", () => {});
+  await admin.connect();
+  const version = String((await admin.sendCommand(["INFO", "server"])) ?? "").match(/redis_version:(\S+)/)?.[1] ?? "?";
+  return {
+    name: "redis",
+    vars: { IPAM_STORE: "redis", UPSTASH_REDIS_REST_URL: bridge.url, UPSTASH_REDIS_REST_TOKEN: bridge.token },
+    description: `redis-server ${version} (port ${server.port}, AOF appendfsync always) behind the Upstash REST bridge (${bridge.url})`,
+    async fault(f) {
+      if (f === "pause") server.pause();
+      else if (f === "resume") server.resume();
+      else if (f === "kill") await server.kill();
+      else await server.restart();
+    },
+    async wipe() {
+      await admin.sendCommand(["FLUSHALL"]);
+    },
+    async stop() {
+      await admin.quit().catch(() => admin.disconnect());
+      await bridge.close();
+      await server.stop();
+    },
+  };
+}
+
+export async function startBackend(name: BackendName, opts: BackendOptions = {}): Promise<RunningBackend> {
+  switch (name) {
+    case "durable-object":
+      return {
+        name,
+        vars: {},
+        description: "Durable Object SQLite",
+        fault: async () => {
+          throw new Error("the Durable Object backend has no server process to fault");
+        },
+        wipe: async () => {},
+        stop: async () => {},
+      };
+    case "redis":
+      return redisBackend(opts);
+  }
+}

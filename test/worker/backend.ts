@@ -1,0 +1,20 @@
+// Which store backend this Worker project runs against, and the control server that acts on its processes.
+import { env } from "cloudflare:test";
+import "../harness/provided";
+import { describe, inject } from "vitest";
+
+export const backend: string = env.IPAM_STORE ?? "durable-object";
+export const isExternalStore = backend !== "durable-object";
+
+/** describe() for what only the Durable Object backend has (skipped, and counted so, on the others). */
+export const describeOnDurableObjects = isExternalStore ? describe.skip : describe;
+/** describe() for what only the external stores have. */
+export const describeOnExternalStores = isExternalStore ? describe : describe.skip;
+
+async function control(path: string): Promise<void> {
+  const res = await fetch(`${inject("controlUrl")}${path}`, { method: "POST" });
+  if (!res.ok) throw new Error(`control ${path}: ${res.status} ${await res.text()}`);
+}
+
+export const wipeStore = () => control("/wipe");
+export const storeFault = (f: "pause" | "resume" | "kill" | "restart") => control(`/fault/${f}`);
