@@ -8,7 +8,7 @@
 // always), PostgreSQL, etcd, behind the same stand-ins for the providers' front doors.
 import { createTestHarness } from "wrangler";
 import { BACKENDS, type BackendName, startBackend } from "../test/harness/backends";
-import type { BenchFigures, Workload } from "./stores/worker";
+import type { BenchFigures, Workload } from "./stores/types";
 
 const argv = process.argv.slice(2);
 const opt = (name: string) => {

@@ -8,26 +8,7 @@ import { storeConfig } from "../../src/storage/config";
 import { DoSqliteStore } from "../../src/storage/do-sqlite";
 import { openExternalStore } from "../../src/storage/open";
 import type { Store } from "../../src/storage/types";
-
-export type Workload = "AcquireIP" | "AcquireChildPrefix" | "CreatePrefix";
-
-export interface BenchRequest {
-  workload: Workload;
-  concurrency: number;
-  ms: number;
-}
-
-export interface BenchFigures {
-  pairs: number;
-  seconds: number;
-  pairsPerSecond: number;
-  p50Ms: number;
-  p99Ms: number;
-  callsPerCommit: number;
-  commits: number;
-  errors: number;
-  firstError?: string;
-}
+import type { BenchFigures, BenchRequest, Workload } from "./types";
 
 interface Env {
   BENCH: DurableObjectNamespace<StoreBench>;
