@@ -12,6 +12,7 @@ const STORE_SUITES = [
   "test/worker/api.test.ts",
   "test/worker/auth.test.ts",
   "test/worker/directory.test.ts",
+  "test/worker/health.test.ts",
   "test/worker/namespace-object.test.ts",
   "test/worker/storage.test.ts",
   "test/worker/stores/**/*.test.ts",

@@ -7,6 +7,7 @@ import { checkNamespaceName, isIpamError } from "../src/core/index";
 import { mayUse } from "../src/service/index";
 import { authConfig, authenticate } from "./auth";
 import { backendFor } from "./backend";
+import { health, healthResponse } from "./health";
 import type { Env } from "./env";
 import { logCall, logNotice } from "./log";
 import { metrics } from "./metrics";
@@ -21,7 +22,7 @@ let warnedDisabled = false;
 
 const app = new Hono<{ Bindings: Env }>();
 
-app.get("/health", (c) => c.json({ status: "ok", version: VERSION }));
+app.get("/health", async (c) => healthResponse(await health(c.env)));
 
 app.get("/metrics", async (c) => {
   const env = c.env;
