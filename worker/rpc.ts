@@ -15,6 +15,7 @@ import { codeFromHttpStatus, codeToHttpStatus, codeToString, errorToJsonBytes } 
 import { setTrailerStatus, trailerFlag, trailerParse, trailerSerialize } from "@connectrpc/connect/protocol-grpc-web";
 import { IpamService } from "../src/gen/api/v1/ipam_pb";
 import { type CallRecord, createIpamService, type IpamBackend, kAccess, kBackend, kCall, kVersion, type VersionInfo } from "../src/service/index";
+import { checkBinaryMessage, checkGrpcWebBody } from "../src/service/strict-binary";
 import { type AuthConfig, authenticate } from "./auth";
 
 /** Request bodies above this are refused with resource_exhausted before they are parsed. */
@@ -100,6 +101,14 @@ export async function serveRpc(request: Request, deps: RpcDeps): Promise<RpcResu
     call.code = "unimplemented";
     return { response: new Response(null, { status: 404 }), call };
   }
+  const checked = await checkedBinaryBody(request, handler, deps.auth);
+  if ("error" in checked) {
+    call.code = codeToString(checked.error.code);
+    call.error = checked.error.rawMessage;
+    const like = new Response(null, { headers: { "content-type": request.headers.get("content-type") ?? "" } });
+    return { response: errorResponse(like, checked.error), call };
+  }
+  request = checked.request;
   const values = createContextValues()
     .set(kCall, call)
     .set(kBackend, deps.backend)
@@ -133,6 +142,55 @@ export async function serveRpc(request: Request, deps: RpcDeps): Promise<RpcResu
     }
   }
   return { response, call };
+}
+
+/**
+ * A binary body (Connect proto, gRPC-Web proto) of an authenticated call is read here and checked strictly
+ * (src/service/strict-binary.ts) before connect-es decodes it; anything else passes untouched (a refused
+ * caller's body is never read, an oversized or compressed one is connect-es's to refuse).
+ */
+async function checkedBinaryBody(
+  request: Request,
+  handler: UniversalHandler,
+  auth: Promise<AuthConfig>,
+): Promise<{ request: Request } | { error: ConnectError }> {
+  const ct = (request.headers.get("content-type") ?? "").toLowerCase();
+  const grpcWeb = /^application\/grpc-web(\+proto)?(;|$)/.test(ct);
+  if (request.body === null || !(grpcWeb || /^application\/(connect\+)?proto(;|$)/.test(ct))) return { request };
+  const encoding = (request.headers.get(grpcWeb ? "grpc-encoding" : "content-encoding") ?? "identity").toLowerCase();
+  if (encoding !== "identity") return { request };
+  try {
+    await authenticate(await auth, request.headers.get("authorization"));
+  } catch {
+    return { request }; // the request gate refuses it without reading the body
+  }
+  const bytes = await readUpTo(request.body, READ_MAX_BYTES + 1);
+  const again = new Request(request, { body: bytes });
+  if (bytes.length > READ_MAX_BYTES) return { request: again };
+  const problem = grpcWeb ? checkGrpcWebBody(handler.method.input, bytes) : checkBinaryMessage(handler.method.input, bytes);
+  return problem ? { error: new ConnectError(`invalid request body: ${problem}`, Code.InvalidArgument) } : { request: again };
+}
+
+/** The body's bytes, at most `limit` of them (the rest is cancelled). */
+async function readUpTo(body: ReadableStream<Uint8Array>, limit: number): Promise<Uint8Array> {
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  while (size < limit) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    size += value.byteLength;
+  }
+  if (size >= limit) await reader.cancel().catch(() => {});
+  const out = new Uint8Array(Math.min(size, limit));
+  let off = 0;
+  for (const c of chunks) {
+    const n = Math.min(c.byteLength, out.length - off);
+    out.set(c.subarray(0, n), off);
+    off += n;
+  }
+  return out;
 }
 
 function isBadBodyError(code: string, message: string): boolean {
