@@ -82,6 +82,8 @@ app.all("/api.v1.IpamService/*", async (c) => {
   return response;
 });
 
+app.notFound((c) => c.text("not found: the API is POST /api.v1.IpamService/<Rpc> (Connect or gRPC-Web); GET /health; GET /metrics\n", 404));
+
 // Last line of defence: the RPC path answers its own errors; this covers /health and /metrics.
 app.onError((err, c) => {
   console.error(JSON.stringify({ msg: "unhandled error", path: new URL(c.req.url).pathname, error: err.message }));

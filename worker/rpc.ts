@@ -4,6 +4,8 @@
 // access, version, the call record for logs and metrics) travels as Connect context values.
 // Plain gRPC needs HTTP/2 with trailers, which a Worker cannot answer: it is not enabled, so a gRPC
 // request gets 415 and go-ipam Go clients switch to connect.WithGRPCWeb() or drop connect.WithGRPC().
+// Requests that are no RPC call (unknown RPC, wrong method, wrong content type) get a JSON error body that
+// says what to send.
 
 import { Code, ConnectError, createConnectRouter, createContextKey, createContextValues, type Interceptor } from "@connectrpc/connect";
 import {
@@ -68,6 +70,22 @@ router.service(IpamService, createIpamService());
 
 const handlers = new Map<string, UniversalHandler>(router.handlers.map((h) => [h.requestPath, h]));
 
+const SERVICE_PATH = `/${IpamService.typeName}/`;
+const RPC_NAMES = IpamService.methods.map((m) => m.name).join(", ");
+const EXAMPLE_CALL = `curl -X POST -H 'Content-Type: application/json' -d '{}' <endpoint>${SERVICE_PATH}ListPrefixes`;
+const CONTENT_TYPES =
+  "send Content-Type: application/json (Connect JSON), application/proto (Connect binary) or application/grpc-web+proto (gRPC-Web); plain gRPC is not served";
+
+/** A request that is no RPC call: counted as unimplemented, answered with a Connect error saying what to send. */
+function notAnRpc(call: CallRecord, status: number, message: string): Response {
+  call.code = "unimplemented";
+  call.error = message;
+  return new Response(errorToJsonBytes(new ConnectError(message, Code.Unimplemented), {}), {
+    status,
+    headers: { "content-type": "application/json" },
+  });
+}
+
 /** The RPC's name for logs and metrics (bounded: unknown paths are "unknown"). */
 export function rpcName(path: string): string {
   return handlers.get(path)?.method.name ?? "unknown";
@@ -96,10 +114,11 @@ export interface RpcResult {
 /** Serve one request to /api.v1.IpamService/<Rpc>. */
 export async function serveRpc(request: Request, deps: RpcDeps): Promise<RpcResult> {
   const call: CallRecord = {};
-  const handler = handlers.get(new URL(request.url).pathname);
+  const path = new URL(request.url).pathname;
+  const handler = handlers.get(path);
   if (!handler) {
-    call.code = "unimplemented";
-    return { response: new Response(null, { status: 404 }), call };
+    const name = path.slice(SERVICE_PATH.length);
+    return { response: notAnRpc(call, 404, `no RPC ${JSON.stringify(name)} in ${IpamService.typeName}; it has ${RPC_NAMES}`), call };
   }
   const checked = await checkedBinaryBody(request, handler, deps.auth);
   if ("error" in checked) {
@@ -126,6 +145,14 @@ export async function serveRpc(request: Request, deps: RpcDeps): Promise<RpcResu
     response = new Response(null, { status: 500 });
   }
   if (uReq.body !== null && typeof uReq.body === "object" && Symbol.asyncIterator in uReq.body) await drainUnread(uReq.body);
+  // connect-es answers a wrong method or content type with an empty body; say what to send instead.
+  if (response.status === 405) {
+    response = notAnRpc(call, 405, `HTTP method ${request.method} is not served: call an RPC with POST and a body, e.g. ${EXAMPLE_CALL}`);
+    response.headers.set("allow", "POST");
+  } else if (response.status === 415) {
+    const ct = request.headers.get("content-type");
+    response = notAnRpc(call, 415, `${ct === null ? "no Content-Type" : `unsupported Content-Type ${JSON.stringify(ct)}`}: ${CONTENT_TYPES}`);
+  }
   if (call.code === undefined) {
     const { code, message } = await outcomeOfResponse(response);
     call.code = code;
@@ -265,10 +292,6 @@ async function outcomeOfResponse(res: Response): Promise<{ code: string; message
     return { code: "unknown" };
   }
   if (res.status === 200) return { code: "ok" };
-  // An unsupported content type or encoding: the client asked for a protocol we do not implement.
-  if (res.status === 415) {
-    return { code: "unimplemented", message: "unsupported content type (served: Connect JSON/binary and gRPC-Web; plain gRPC is not)" };
-  }
   if (ct.startsWith("application/json")) {
     try {
       const body = (await res.clone().json()) as { code?: unknown; message?: unknown };
