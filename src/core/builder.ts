@@ -3,8 +3,10 @@
 // their parent, addresses inside their prefix, no prefix holding both addresses and children.
 import { type Prefix, formatAddr, formatPrefix, maskPrefix, parseAddr, parsePrefix } from "../net";
 import { IpamError, describe, invalidDump } from "./errors";
+import { type Labels, checkLabels, sameLabels } from "./labels";
 import type { Namespace } from "./namespace";
 import { parsed } from "./parsed";
+import type { PrefixNode } from "./prefix-node";
 import type { IPRecord, IpamRecord, PrefixRecord } from "./types";
 
 export function buildNamespace(ns: Namespace, records: Iterable<IpamRecord>): Namespace {
@@ -13,17 +15,18 @@ export function buildNamespace(ns: Namespace, records: Iterable<IpamRecord>): Na
   // Anything out of that order (a child before its parent, an address before its prefix) waits for the end.
   let pending: PendingPrefix[] = [];
   const deferred: IPRecord[] = [];
+  const shared = new SharedLabels();
   for (const record of records) {
     if (record?.kind === "prefix") pending.push({ record, prefix: canonicalPrefix(record.cidr) });
     else if (record?.kind === "ip") {
       if (pending.length > 0) pending = insertPrefixes(ns, pending, false);
-      if (ns.prefixes.has(record.prefix)) insertIP(ns, record);
+      if (ns.prefixes.has(record.prefix)) insertIP(ns, record, shared);
       else deferred.push(record);
     } else
       throw invalidDump(`unknown record ${describe(record)}${record !== null && typeof record === "object" ? ` of kind ${describe((record as { kind?: unknown }).kind)}` : ""}`);
   }
   insertPrefixes(ns, pending, true);
-  for (const record of deferred) insertIP(ns, record);
+  for (const record of deferred) insertIP(ns, record, shared);
   for (const node of ns.prefixes.values())
     if (node.isParent && node.hasIPs())
       throw invalidDump(`prefix ${node.cidr} holds both ips and child prefixes`);
@@ -40,8 +43,9 @@ function insertPrefixes(ns: Namespace, prefixes: PendingPrefix[], final: boolean
     const { record, prefix } = entry;
     if (ns.prefixes.has(record.cidr)) throw invalidDump(`prefix ${record.cidr} appears twice`);
     if (record.parentCidr === "" || record.parentCidr === undefined) {
+      const settings = prefixSettings(record);
       try {
-        ns.insertTopLevel(prefix, record.cidr);
+        applySettings(ns.insertTopLevel(prefix, record.cidr), settings);
       } catch (e) {
         throw e instanceof IpamError ? invalidDump(e.message) : e;
       }
@@ -57,18 +61,58 @@ function insertPrefixes(ns: Namespace, prefixes: PendingPrefix[], final: boolean
     if (prefix.family !== parent.family || prefix.bits <= parent.bits || !parent.freeSpace().takeSpecific(prefix.addr, size)) {
       throw invalidDump(`child prefix ${record.cidr} is not inside free space of its parent ${parent.cidr}`);
     }
-    ns.insertChild(parent, prefix, record.cidr);
+    applySettings(ns.insertChild(parent, prefix, record.cidr), prefixSettings(record));
   }
   return waiting;
 }
 
-function insertIP(ns: Namespace, record: IPRecord): void {
+type Settings = { labels: Labels | undefined; reservation: "none" | undefined };
+
+function prefixSettings(record: PrefixRecord): Settings {
+  const labels = recordLabels(record.labels, `prefix ${record.cidr}`);
+  const reservation = record.reservation;
+  if (reservation !== undefined && reservation !== "default" && reservation !== "none")
+    throw invalidDump(`prefix ${record.cidr} has reservation ${describe(reservation)}, expected "none" or none at all`);
+  return { labels, reservation: reservation === "none" ? "none" : undefined };
+}
+
+function applySettings(node: PrefixNode, settings: Settings): void {
+  if (settings.labels !== undefined) node.labels = settings.labels;
+  if (settings.reservation !== undefined) node.reservation = settings.reservation;
+}
+
+function recordLabels(value: unknown, owner: string): Labels | undefined {
+  try {
+    return checkLabels("labels", value);
+  } catch (e) {
+    throw e instanceof IpamError ? invalidDump(`${owner}: ${e.message}`) : e;
+  }
+}
+
+/**
+ * Addresses acquired together carry equal labels and arrive one after the other: they share the previous
+ * address's labels object instead of each keeping its own copy.
+ */
+class SharedLabels {
+  private last: Labels | undefined;
+  of(labels: Labels): Labels {
+    if (this.last !== undefined && sameLabels(this.last, labels)) return this.last;
+    this.last = labels;
+    return labels;
+  }
+}
+
+function insertIP(ns: Namespace, record: IPRecord, shared: SharedLabels): void {
   const node = ns.prefixes.get(record.prefix);
   if (node === undefined) throw invalidDump(`ip ${record.ip} names prefix ${record.prefix}, which does not exist`);
   const addr = canonicalAddr(record.ip);
   if (addr.family !== node.family || addr.value < node.first || addr.value > node.last)
     throw invalidDump(`ip ${record.ip} is not in its prefix ${node.cidr}`);
   if (!node.ips.add(addr.value)) throw invalidDump(`ip ${record.ip} appears twice in prefix ${node.cidr}`);
+  if (record.labels !== undefined) {
+    const labels = recordLabels(record.labels, `ip ${record.ip} of prefix ${node.cidr}`);
+    if (labels !== undefined) node.setIPLabels(addr.value, shared.of(labels));
+  }
 }
 
 function canonicalPrefix(cidr: unknown): Prefix {

@@ -25,3 +25,27 @@ export function length(name: string, value: unknown): number {
 }
 
 export const unknownOp = (op: unknown) => invalid(`unknown op ${describe(op)}`);
+
+/** Most addresses or child prefixes one bulk command acquires or lists for release. */
+export const MAX_BULK = 4096;
+
+/** A bulk command's count: an integer from 1 to MAX_BULK. */
+export function bulkCount(value: unknown): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > MAX_BULK)
+    throw new IpamError("invalid_input", `count must be from 1 to ${MAX_BULK}, got ${describe(value)}`);
+  return value;
+}
+
+/** A bulk command's list of strings: 1 to MAX_BULK of them. */
+export function bulkList(name: string, value: unknown): string[] {
+  if (!Array.isArray(value)) throw invalid(`${name} must be an array of strings, got ${describe(value)}`);
+  if (value.length < 1 || value.length > MAX_BULK)
+    throw new IpamError("invalid_input", `${name} must list 1 to ${MAX_BULK} entries, got ${value.length}`);
+  value.forEach((v, i) => str(`${name}[${i}]`, v));
+  return value as string[];
+}
+
+export function optionalReservation(value: unknown): "default" | "none" | undefined {
+  if (value === undefined || value === "default" || value === "none") return value;
+  throw new IpamError("invalid_input", `reservation must be "default" or "none", got ${describe(value)}`);
+}

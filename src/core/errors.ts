@@ -122,3 +122,17 @@ export const releaseChildHasChildren = (cidr: string) =>
 export const loadIntoNonEmpty = () => err("conflict", "prefixes exist, please drop existing data before loading");
 export const unableToUnmarshal = (why: string) => err("invalid_input", `unable to unmarshal prefixes:${why}`);
 export const invalidDump = (why: string) => err("invalid_input", `invalid dump: ${why}`);
+
+// Bulk calls, labels, overlap queries
+export const notEnoughIPs = (cidr: string, count: number, free: bigint, acquired: number) =>
+  err(
+    "no_ip_available",
+    `NoIPAvailableError: ${count} ips asked for but only ${free} left in prefix: ${cidr}, length of prefix.ips: ${acquired}`,
+  );
+export const notEnoughChildren = (parentRaw: string, length: number, count: number, available: number) =>
+  err("no_child_available", `no prefix found in ${parentRaw} with length:${length} for ${count} child prefixes, only ${available} are available`);
+export const ipListedTwice = (raw: string) => err("invalid_input", `given ip:${raw} is listed twice`);
+export const prefixListedTwice = (raw: string) => err("invalid_input", `prefix ${raw} is listed twice`);
+export const unableToParseOverlapping = (raw: string, parseError: string) =>
+  err("invalid_input", `unable to parse overlapping cidr:${raw} ${parseError}`);
+export const emptySelector = () => err("invalid_input", "invalid label selector: it must name at least one label");

@@ -1,8 +1,10 @@
 // The original go-ipam's Dump format (reference §2.13), for migrating in and out: a JSON array of
 //   {"Cidr","ParentCidr","Namespace","AvailableChildPrefixes","ChildPrefixLength","IsParent","IPs","Version"}
-// in that field order, map keys sorted as Go's encoding/json sorts them.
+// in that field order, map keys sorted as Go's encoding/json sorts them. What go-ipam has no field for travels
+// as extra fields after "Version", only where set, which go-ipam's decoder ignores: "Labels" (the prefix's),
+// "Reservation" ("none"), "IPLabels" (address -> labels).
 import { formatAddr, formatPrefix, maskPrefix, parseAddr, parsePrefix } from "../net";
-import { dumpRecords, isObject, parseJson } from "./dump";
+import { dumpRecords, isObject, labelsByAddress, parseJson, pushPrefix } from "./dump";
 import { invalidDump, unableToUnmarshal } from "./errors";
 import type { Namespace } from "./namespace";
 import { parsed } from "./parsed";
@@ -14,7 +16,7 @@ export function exportGoIpamDump(ns: Namespace): string {
     if (node.isParent) for (const cidr of [...node.children!.keys()].sort()) children[cidr] = false;
     const ips: Record<string, boolean> = {};
     for (const ip of node.ipStrings().sort()) ips[ip] = true;
-    return {
+    const entry: Record<string, unknown> = {
       Cidr: node.cidr,
       ParentCidr: node.parentCidr,
       Namespace: "",
@@ -24,6 +26,11 @@ export function exportGoIpamDump(ns: Namespace): string {
       IPs: ips,
       Version: 0,
     };
+    if (node.labels !== null) entry.Labels = node.labels;
+    if (node.reservation !== "default") entry.Reservation = node.reservation;
+    const ipLabels = labelsByAddress(node);
+    if (ipLabels !== undefined) entry.IPLabels = Object.fromEntries(Object.entries(ipLabels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    return entry;
   });
   return JSON.stringify(out);
 }
@@ -43,18 +50,18 @@ export function parseGoIpamDump(text: string): IpamRecord[] {
     if (!isObject(p) || typeof p.Cidr !== "string") throw invalidDump(`element ${i} must be an object with a string "Cidr"`);
     if (p.ParentCidr !== undefined && typeof p.ParentCidr !== "string") throw invalidDump(`element ${i}: "ParentCidr" must be a string`);
     if (p.IPs !== undefined && p.IPs !== null && !isObject(p.IPs)) throw invalidDump(`element ${i}: "IPs" must be an object`);
+    if (p.IPLabels !== undefined && p.IPLabels !== null && !isObject(p.IPLabels)) throw invalidDump(`element ${i}: "IPLabels" must be an object`);
+    const ipLabels = Object.fromEntries(Object.entries((p.IPLabels ?? {}) as Record<string, unknown>).map(([ip, l]) => [canonicalIP(ip), l]));
     return {
       cidr: canonical(p.Cidr),
       parentCidr: p.ParentCidr ? canonical(p.ParentCidr) : "",
       ips: Object.entries((p.IPs ?? {}) as Record<string, unknown>).filter(([, held]) => held === true).map(([ip]) => canonicalIP(ip)),
+      extras: { labels: p.Labels, reservation: p.Reservation, ipLabels },
     };
   });
   const present = new Set(entries.map((e) => e.cidr));
   const records: IpamRecord[] = [];
-  for (const e of entries) {
-    records.push({ kind: "prefix", cidr: e.cidr, parentCidr: present.has(e.parentCidr) ? e.parentCidr : "" });
-    for (const ip of e.ips) records.push({ kind: "ip", prefix: e.cidr, ip });
-  }
+  entries.forEach((e, i) => pushPrefix(records, e.cidr, present.has(e.parentCidr) ? e.parentCidr : "", e.ips, e.extras, `element ${i}`));
   return records;
 }
 

@@ -1,21 +1,39 @@
 // A namespace's whole IPAM state in memory. `apply` runs one command synchronously and returns its result plus
 // the record changes to persist; a failing command throws an IpamError and leaves the state as it was.
-import { type Addr, type Prefix, bitLen, formatPrefix, maskPrefix, parseAddr, parsePrefix, prefixSize } from "../net";
+import {
+  type Addr,
+  type Prefix,
+  bitLen,
+  formatPrefix,
+  maskPrefix,
+  parseAddr,
+  parsePrefix,
+  prefixFirst,
+  prefixLast,
+  prefixSize,
+} from "../net";
 import { BTree, compareBigints } from "./btree";
 import { buildNamespace } from "./builder";
 import { ChurnSafeMap } from "./churn-safe-map";
-import { commandObject, length, optionalStr, str, unknownOp } from "./command-check";
+import { bulkCount, bulkList, commandObject, length, optionalReservation, optionalStr, str, unknownOp } from "./command-check";
 import { exportDump, parseDump } from "./dump";
 import * as E from "./errors";
 import { exportGoIpamDump, parseGoIpamDump } from "./goipam-dump";
+import { type Labels, checkLabels, matches } from "./labels";
 import { parsed } from "./parsed";
 import { PrefixNode } from "./prefix-node";
-import type { Change, Command, IpamRecord, PrefixInfo, ResultOf, Usage } from "./types";
+import type { Change, Command, IPInfo, IPList, IpamRecord, PrefixInfo, Reservation, ResultOf, Usage } from "./types";
 import { usageOf } from "./usage";
 
 export interface Applied<R> {
   result: R;
   changes: Change[];
+}
+
+/** What a command attaches to the prefixes it creates. */
+interface PrefixSettings {
+  labels: Labels | undefined;
+  reservation: Reservation | undefined;
 }
 
 export interface NamespaceStats {
@@ -51,25 +69,42 @@ export class Namespace {
   private run(cmd: Record<string, unknown>): Applied<unknown> {
     switch (cmd.op) {
       case "createPrefix":
-        return this.createPrefix(str("cidr", cmd.cidr));
+        return this.createPrefix(str("cidr", cmd.cidr), settingsOf(cmd));
       case "deletePrefix":
         return this.deletePrefix(str("cidr", cmd.cidr));
       case "getPrefix":
         return unchanged(info(this.lookup(str("cidr", cmd.cidr))));
       case "listPrefixes":
-        return unchanged(this.sortedPrefixes().map(info));
+        return unchanged(this.listPrefixes(checkLabels("label selector", cmd.selector), optionalStr("overlapping", cmd.overlapping)));
       case "prefixUsage":
         return unchanged(usageOf(this.lookup(str("cidr", cmd.cidr))) satisfies Usage);
       case "acquireChildPrefix":
-        return this.acquireChildPrefix(str("cidr", cmd.cidr), length("length", cmd.length), optionalStr("childCidr", cmd.childCidr));
+        return this.acquireChildPrefix(
+          str("cidr", cmd.cidr),
+          length("length", cmd.length),
+          optionalStr("childCidr", cmd.childCidr),
+          settingsOf(cmd),
+        );
+      case "acquireChildPrefixes":
+        return this.acquireChildPrefixes(str("cidr", cmd.cidr), length("length", cmd.length), bulkCount(cmd.count), settingsOf(cmd));
       case "releaseChildPrefix":
         return this.releaseChildPrefix(str("cidr", cmd.cidr));
+      case "releaseChildPrefixes":
+        return this.releaseChildPrefixes(bulkList("cidrs", cmd.cidrs));
       case "acquireIP":
-        return this.acquireIP(str("prefixCidr", cmd.prefixCidr), optionalStr("ip", cmd.ip));
+        return this.acquireIP(str("prefixCidr", cmd.prefixCidr), optionalStr("ip", cmd.ip), checkLabels("labels", cmd.labels));
+      case "acquireIPs":
+        return this.acquireIPs(str("prefixCidr", cmd.prefixCidr), bulkCount(cmd.count), checkLabels("labels", cmd.labels));
       case "releaseIP":
         return this.releaseIP(str("prefixCidr", cmd.prefixCidr), str("ip", cmd.ip));
+      case "releaseIPs":
+        return this.releaseIPs(str("prefixCidr", cmd.prefixCidr), bulkList("ips", cmd.ips));
+      case "releaseIPsByLabel":
+        return this.releaseIPsByLabel(optionalStr("prefixCidr", cmd.prefixCidr), requiredSelector(cmd.selector));
       case "listIPs":
-        return unchanged(this.lookupWrapped(str("prefixCidr", cmd.prefixCidr)).ipStrings());
+        return unchanged(this.listIPs(str("prefixCidr", cmd.prefixCidr), checkLabels("label selector", cmd.selector)).ips);
+      case "listIPEntries":
+        return unchanged(this.listIPs(str("prefixCidr", cmd.prefixCidr), checkLabels("label selector", cmd.selector)));
       case "dump":
         return unchanged(exportDump(this));
       case "load":
@@ -87,7 +122,11 @@ export class Namespace {
   records(): IpamRecord[] {
     const nodes = this.sortedPrefixes();
     const out: IpamRecord[] = nodes.map(prefixRecord);
-    for (const node of nodes) for (const ip of node.ipStrings()) out.push({ kind: "ip", prefix: node.cidr, ip });
+    for (const node of nodes) {
+      const labelled = node.ipLabels;
+      if (labelled === null) for (const ip of node.ipStrings()) out.push({ kind: "ip", prefix: node.cidr, ip });
+      else node.ips.forEach((v) => out.push(ipRecord(node, node.formatAddress(v), labelled.get(v))));
+    }
     return out;
   }
 
@@ -169,12 +208,13 @@ export class Namespace {
 
   // ---- commands ----
 
-  private createPrefix(raw: string): Applied<PrefixInfo> {
+  private createPrefix(raw: string, settings: PrefixSettings): Applied<PrefixInfo> {
     const parsed = parseCidrOrThrow(raw, (m) => E.unableToParseCidr(raw, m));
     const prefix = maskPrefix(parsed);
     // Go's parser accepts IPv4 only in canonical dotted decimal, so an IPv4 CIDR without host bits is canonical.
     const cidr = parsed.family === 4 && parsed.addr === prefix.addr ? raw : formatPrefix(prefix);
     const node = this.insertTopLevel(prefix, cidr);
+    applySettings(node, settings);
     const changes: Change[] = [put(prefixRecord(node))];
     reserve(node, changes);
     return { result: info(node), changes };
@@ -187,8 +227,37 @@ export class Namespace {
     return { result: info(node), changes: this.removeWithRecords(node) };
   }
 
-  private acquireChildPrefix(rawParent: string, length: number, rawChild?: string): Applied<PrefixInfo> {
+  private acquireChildPrefix(rawParent: string, length: number, rawChild: string | undefined, settings: PrefixSettings): Applied<PrefixInfo> {
     const parent = this.lookupWrapped(rawParent);
+    const changes: Change[] = [];
+    const node = this.takeChild(parent, rawParent, length, rawChild, settings, changes);
+    return { result: info(node), changes };
+  }
+
+  private acquireChildPrefixes(rawParent: string, length: number, count: number, settings: PrefixSettings): Applied<PrefixInfo[]> {
+    const parent = this.lookupWrapped(rawParent);
+    const changes: Change[] = [];
+    const taken: PrefixNode[] = [];
+    try {
+      while (taken.length < count) taken.push(this.takeChild(parent, rawParent, length, undefined, settings, changes));
+    } catch (e) {
+      for (let i = taken.length - 1; i >= 0; i--) this.remove(taken[i]); // all or nothing
+      if (e instanceof E.IpamError && e.kind === "no_child_available" && taken.length > 0)
+        throw E.notEnoughChildren(rawParent, length, count, taken.length);
+      throw e;
+    }
+    return { result: taken.map(info), changes };
+  }
+
+  /** Takes one child of `parent` (best fit, or the specific `rawChild`) and records it in `changes`. */
+  private takeChild(
+    parent: PrefixNode,
+    rawParent: string,
+    length: number,
+    rawChild: string | undefined,
+    settings: PrefixSettings,
+    changes: Change[],
+  ): PrefixNode {
     let child: Prefix | undefined;
     if (rawChild !== undefined && rawChild !== "") {
       child = maskPrefix(parseCidrOrThrow(rawChild, (m) => E.unableToParseChildCidr(rawChild, m)));
@@ -214,9 +283,10 @@ export class Namespace {
     }
     const prefix: Prefix = { family: parent.family, addr: start, bits: length };
     const node = this.insertChild(parent, prefix, formatPrefix(prefix));
-    const changes: Change[] = [put(prefixRecord(node))];
+    applySettings(node, settings);
+    changes.push(put(prefixRecord(node)));
     reserve(node, changes);
-    return { result: info(node), changes };
+    return node;
   }
 
   private releaseChildPrefix(raw: string): Applied<PrefixInfo> {
@@ -227,15 +297,33 @@ export class Namespace {
     return { result: info(node), changes: this.removeWithRecords(node) };
   }
 
+  private releaseChildPrefixes(raws: string[]): Applied<PrefixInfo[]> {
+    const nodes: PrefixNode[] = [];
+    const seen = new Set<PrefixNode>();
+    for (const raw of raws) {
+      const node = this.lookup(raw);
+      if (node.parent === null) throw E.notAChild(node.cidr);
+      if (node.hasIPs()) throw E.releaseChildHasIPs(node.cidr);
+      if (node.isParent) throw E.releaseChildHasChildren(node.cidr);
+      if (seen.has(node)) throw E.prefixListedTwice(raw);
+      seen.add(node);
+      nodes.push(node);
+    }
+    const result = nodes.map(info);
+    const changes: Change[] = [];
+    for (const node of nodes) for (const c of this.removeWithRecords(node)) changes.push(c);
+    return { result, changes };
+  }
+
   private removeWithRecords(node: PrefixNode): Change[] {
     const changes: Change[] = [];
     for (const ip of node.ipStrings()) changes.push({ op: "delete", record: { kind: "ip", prefix: node.cidr, ip } });
-    changes.push({ op: "delete", record: prefixRecord(node) });
+    changes.push({ op: "delete", record: { kind: "prefix", cidr: node.cidr, parentCidr: node.parentCidr } });
     this.remove(node);
     return changes;
   }
 
-  private acquireIP(rawPrefix: string, rawIP?: string) {
+  private acquireIP(rawPrefix: string, rawIP: string | undefined, labels: Labels | undefined): Applied<IPInfo> {
     const node = this.lookupWrapped(rawPrefix);
     if (node.isParent) throw E.acquireIPOnParent(node.cidr);
     let value: bigint | undefined;
@@ -251,7 +339,27 @@ export class Namespace {
     }
     node.ips.add(value);
     const ip = node.formatAddress(value);
-    return { result: { ip, parentPrefix: node.cidr }, changes: [put({ kind: "ip", prefix: node.cidr, ip })] };
+    if (labels === undefined) return { result: { ip, parentPrefix: node.cidr }, changes: [put({ kind: "ip", prefix: node.cidr, ip })] };
+    node.setIPLabels(value, labels);
+    return { result: { ip, parentPrefix: node.cidr, labels }, changes: [put({ kind: "ip", prefix: node.cidr, ip, labels })] };
+  }
+
+  private acquireIPs(rawPrefix: string, count: number, labels: Labels | undefined): Applied<IPInfo[]> {
+    const node = this.lookupWrapped(rawPrefix);
+    if (node.isParent) throw E.acquireIPOnParent(node.cidr);
+    const free = node.size - BigInt(node.ips.size);
+    if (free < BigInt(count)) throw E.notEnoughIPs(node.cidr, count, free, node.ips.size);
+    const result: IPInfo[] = [];
+    const changes: Change[] = [];
+    for (let i = 0; i < count; i++) {
+      const value = node.ips.lowestFree()!;
+      node.ips.add(value);
+      if (labels !== undefined) node.setIPLabels(value, labels);
+      const ip = node.formatAddress(value);
+      result.push(ipInfo(node, ip, labels));
+      changes.push(put(ipRecord(node, ip, labels)));
+    }
+    return { result, changes };
   }
 
   private releaseIP(rawPrefix: string, rawIP: string) {
@@ -259,11 +367,81 @@ export class Namespace {
     const addr = parseAddrOrThrow(rawIP, (m) => E.releaseIPParse(rawIP, m));
     if (addr.family !== node.family || addr.zone !== "" || !node.ips.delete(addr.value))
       throw E.ipNotAllocated(rawIP, rawPrefix);
+    const labels = node.ipLabels === null ? undefined : node.ipLabels.delete(addr.value);
     const ip = addr.family === 4 ? rawIP : node.formatAddress(addr.value); // IPv4 parses only when canonical
     return {
-      result: { ip, parentPrefix: node.cidr },
+      result: ipInfo(node, ip, labels),
       changes: [{ op: "delete", record: { kind: "ip", prefix: node.cidr, ip } } as Change],
     };
+  }
+
+  private releaseIPs(rawPrefix: string, rawIPs: string[]): Applied<IPInfo[]> {
+    const node = this.lookupWrapped(rawPrefix);
+    const values: bigint[] = [];
+    const seen = new Set<bigint>();
+    for (const raw of rawIPs) {
+      const addr = parseAddrOrThrow(raw, (m) => E.releaseIPParse(raw, m));
+      if (addr.family !== node.family || addr.zone !== "" || !node.ips.has(addr.value)) throw E.ipNotAllocated(raw, rawPrefix);
+      if (seen.has(addr.value)) throw E.ipListedTwice(raw);
+      seen.add(addr.value);
+      values.push(addr.value);
+    }
+    return this.releaseValues(node, values);
+  }
+
+  private releaseIPsByLabel(rawPrefix: string | undefined, selector: Labels): Applied<IPInfo[]> {
+    const nodes = rawPrefix === undefined || rawPrefix === "" ? this.sortedPrefixes() : [this.lookupWrapped(rawPrefix)];
+    const result: IPInfo[] = [];
+    const changes: Change[] = [];
+    for (const node of nodes) {
+      if (node.ipLabels === null || node.ipLabels.size === 0) continue;
+      const hits = node.ipLabels.sorted((labels) => matches(labels, selector)).map(([v]) => v);
+      const released = this.releaseValues(node, hits);
+      for (const r of released.result) result.push(r);
+      for (const c of released.changes) changes.push(c);
+    }
+    return { result, changes };
+  }
+
+  /** Releases held addresses of `node` (checked by the caller), with their labels. */
+  private releaseValues(node: PrefixNode, values: bigint[]): Applied<IPInfo[]> {
+    const result: IPInfo[] = [];
+    const changes: Change[] = [];
+    for (const value of values) {
+      node.ips.delete(value);
+      const labels = node.dropIPLabels(value);
+      const ip = node.formatAddress(value);
+      result.push(ipInfo(node, ip, labels));
+      changes.push({ op: "delete", record: { kind: "ip", prefix: node.cidr, ip } });
+    }
+    return { result, changes };
+  }
+
+  // ---- listings ----
+
+  private listPrefixes(selector: Labels | undefined, rawOverlapping: string | undefined): PrefixInfo[] {
+    let nodes = this.sortedPrefixes();
+    if (rawOverlapping !== undefined) {
+      const p = maskPrefix(parseCidrOrThrow(rawOverlapping, (m) => E.unableToParseOverlapping(rawOverlapping, m)));
+      const first = prefixFirst(p);
+      const last = prefixLast(p);
+      nodes = nodes.filter((n) => n.family === p.family && n.first <= last && first <= n.last);
+    }
+    if (selector !== undefined) nodes = nodes.filter((n) => n.labels !== null && matches(n.labels, selector));
+    return nodes.map(info);
+  }
+
+  private listIPs(rawPrefix: string, selector: Labels | undefined): IPList {
+    const node = this.lookupWrapped(rawPrefix);
+    const labelled = node.ipLabels;
+    if (selector !== undefined) {
+      const hits = labelled === null ? [] : labelled.sorted((labels) => matches(labels, selector));
+      const entries = hits.map(([v, labels]) => ipInfo(node, node.formatAddress(v), labels));
+      return { ips: entries.map((e) => e.ip), labelled: entries };
+    }
+    const ips = node.ipStrings();
+    if (labelled === null || labelled.size === 0) return { ips, labelled: [] };
+    return { ips, labelled: labelled.sorted().map(([v, labels]) => ipInfo(node, node.formatAddress(v), labels)) };
   }
 
   private load(records: IpamRecord[]): Applied<null> {
@@ -284,8 +462,9 @@ function parseAddrOrThrow(raw: string, wrap: (message: string) => E.IpamError): 
   return parsed(() => parseAddr(raw), wrap);
 }
 
-/** Acquires the addresses go-ipam reserves at creation: the first, and for IPv4 the last. */
+/** Acquires the addresses go-ipam reserves at creation (unless the prefix reserves none): the first, and for IPv4 the last. */
 function reserve(node: PrefixNode, changes: Change[]): void {
+  if (!node.reservesFirst) return;
   node.ips.add(node.first);
   changes.push(put({ kind: "ip", prefix: node.cidr, ip: node.formatAddress(node.first) }));
   if (node.reservesLast) {
@@ -294,7 +473,33 @@ function reserve(node: PrefixNode, changes: Change[]): void {
   }
 }
 
-const info = (node: PrefixNode): PrefixInfo => ({ cidr: node.cidr, parentCidr: node.parentCidr });
+function settingsOf(cmd: Record<string, unknown>): PrefixSettings {
+  return { labels: checkLabels("labels", cmd.labels), reservation: optionalReservation(cmd.reservation) };
+}
+
+function applySettings(node: PrefixNode, settings: PrefixSettings): void {
+  if (settings.labels !== undefined) node.labels = settings.labels;
+  if (settings.reservation !== undefined) node.reservation = settings.reservation;
+}
+
+function requiredSelector(value: unknown): Labels {
+  const selector = checkLabels("label selector", value);
+  if (selector === undefined) throw E.emptySelector();
+  return selector;
+}
+
+/** A prefix as answered and as recorded: its labels and reservation only when it has them. */
+function info(node: PrefixNode): PrefixInfo {
+  const out: PrefixInfo = { cidr: node.cidr, parentCidr: node.parentCidr };
+  if (node.labels !== null) out.labels = node.labels;
+  if (node.reservation !== "default") out.reservation = node.reservation;
+  return out;
+}
+
+const ipInfo = (node: PrefixNode, ip: string, labels: Labels | undefined): IPInfo =>
+  labels === undefined ? { ip, parentPrefix: node.cidr } : { ip, parentPrefix: node.cidr, labels };
+const ipRecord = (node: PrefixNode, ip: string, labels: Labels | undefined): IpamRecord =>
+  labels === undefined ? { kind: "ip", prefix: node.cidr, ip } : { kind: "ip", prefix: node.cidr, ip, labels };
 const unchanged = <R>(result: R): Applied<R> => ({ result, changes: [] });
 const put = (record: IpamRecord): Change => ({ op: "put", record });
-export const prefixRecord = (node: PrefixNode): IpamRecord => ({ kind: "prefix", cidr: node.cidr, parentCidr: node.parentCidr });
+export const prefixRecord = (node: PrefixNode): IpamRecord => ({ kind: "prefix", ...info(node) });

@@ -1,9 +1,12 @@
 // One prefix of a namespace: its range, the addresses acquired from it, and (once it has had children) the
 // free space left for further children. Memory grows with what is allocated, never with the prefix's size.
 import { type Family, type Prefix, bitLen, formatAddr, formatPrefix, prefixFirst, prefixLast } from "../net";
+import { AddressLabels } from "./address-labels";
 import { ChurnSafeMap } from "./churn-safe-map";
 import { FreeSpace } from "./free-space";
+import type { Labels } from "./labels";
 import { RunSet } from "./run-set";
+import type { Reservation } from "./types";
 
 export class PrefixNode {
   readonly family: Family;
@@ -15,6 +18,11 @@ export class PrefixNode {
   children: ChurnSafeMap<string, PrefixNode> | null = null;
   /** Free space for children; null until the first child (then all of it is free). */
   free: FreeSpace | null = null;
+  /** The prefix's own labels; null when it has none. */
+  labels: Labels | null = null;
+  /** Labels of the labelled acquired addresses; null until the first one (so unlabelled prefixes cost nothing). */
+  ipLabels: AddressLabels | null = null;
+  reservation: Reservation = "default";
 
   constructor(
     /** Masked prefix. */
@@ -37,9 +45,14 @@ export class PrefixNode {
     return this.last - this.first + 1n;
   }
 
+  /** True when the first address is reserved at creation (go-ipam's reservation). */
+  get reservesFirst(): boolean {
+    return this.reservation === "default";
+  }
+
   /** True when the last address is reserved at creation too (IPv4 prefixes of two or more addresses). */
   get reservesLast(): boolean {
-    return this.family === 4 && this.last !== this.first;
+    return this.reservation === "default" && this.family === 4 && this.last !== this.first;
   }
 
   /** The acquired addresses, formatted, in ascending order. */
@@ -54,8 +67,23 @@ export class PrefixNode {
     const held = this.ips.size;
     if (held === 0) return false;
     if (held > 2) return true;
-    const reservedHeld = (this.ips.has(this.first) ? 1 : 0) + (this.reservesLast && this.ips.has(this.last) ? 1 : 0);
+    const reservedHeld =
+      (this.reservesFirst && this.ips.has(this.first) ? 1 : 0) + (this.reservesLast && this.ips.has(this.last) ? 1 : 0);
     return held > reservedHeld;
+  }
+
+  labelsOf(x: bigint): Labels | undefined {
+    return this.ipLabels === null ? undefined : this.ipLabels.get(x);
+  }
+
+  setIPLabels(x: bigint, labels: Labels): void {
+    if (this.ipLabels === null) this.ipLabels = new AddressLabels(this.first, this.size);
+    this.ipLabels.set(x, labels);
+  }
+
+  /** Forgets the labels of a released address; returns them. */
+  dropIPLabels(x: bigint): Labels | undefined {
+    return this.ipLabels === null ? undefined : this.ipLabels.delete(x);
   }
 
   childCount(): number {

@@ -1,16 +1,37 @@
 // The core's vocabulary: what a namespace is asked to do, what it answers, and what it asks the store to keep.
 // Everything here is plain data, so it crosses a Durable Object RPC boundary (structured clone) unchanged.
+import type { Labels } from "./labels";
+
+export type { Labels };
+
+/**
+ * Which addresses a prefix reserves when it is created: go-ipam's ("default": the first address, and the
+ * last of an IPv4 prefix), or none (point-to-point /31 and /127, loopback pools, pools where the caller decides).
+ */
+export type Reservation = "default" | "none";
 
 /** A prefix as clients see it: canonical CIDR and, for a child, its parent's canonical CIDR ("" otherwise). */
 export interface PrefixInfo {
   cidr: string;
   parentCidr: string;
+  /** Present only when the prefix has labels. */
+  labels?: Labels;
+  /** Present only when it is not "default". */
+  reservation?: Reservation;
 }
 
 /** An acquired address and the canonical CIDR of the prefix it belongs to. */
 export interface IPInfo {
   ip: string;
   parentPrefix: string;
+  /** Present only when the address has labels. */
+  labels?: Labels;
+}
+
+/** The acquired addresses of a prefix, and of those the labelled ones with their labels. */
+export interface IPList {
+  ips: string[];
+  labelled: IPInfo[];
 }
 
 /** go-ipam's Usage, exact for any prefix size (uint64 fields saturate at 2^64-1). */
@@ -22,18 +43,33 @@ export interface Usage {
   acquiredPrefixes: bigint;
 }
 
-/** One command against one namespace. Field names follow the wire API. */
+/**
+ * One command against one namespace. Field names follow the wire API. `labels` are attached to what the
+ * command creates; `selector` filters by labels (every key given, with exactly that value).
+ */
 export type Command =
-  | { op: "createPrefix"; cidr: string }
+  | { op: "createPrefix"; cidr: string; labels?: Labels; reservation?: Reservation }
   | { op: "deletePrefix"; cidr: string }
   | { op: "getPrefix"; cidr: string }
-  | { op: "listPrefixes" }
+  /** `overlapping`: only the prefixes (children included) that overlap this CIDR. */
+  | { op: "listPrefixes"; selector?: Labels; overlapping?: string }
   | { op: "prefixUsage"; cidr: string }
-  | { op: "acquireChildPrefix"; cidr: string; length: number; childCidr?: string }
+  | { op: "acquireChildPrefix"; cidr: string; length: number; childCidr?: string; labels?: Labels; reservation?: Reservation }
+  /** `count` best-fit children, as `count` acquireChildPrefix in a row would take them; all or nothing. */
+  | { op: "acquireChildPrefixes"; cidr: string; length: number; count: number; labels?: Labels; reservation?: Reservation }
   | { op: "releaseChildPrefix"; cidr: string }
-  | { op: "acquireIP"; prefixCidr: string; ip?: string }
+  /** All or nothing; each is checked against the state before the command. */
+  | { op: "releaseChildPrefixes"; cidrs: string[] }
+  | { op: "acquireIP"; prefixCidr: string; ip?: string; labels?: Labels }
+  /** The `count` lowest free addresses; all or nothing. */
+  | { op: "acquireIPs"; prefixCidr: string; count: number; labels?: Labels }
   | { op: "releaseIP"; prefixCidr: string; ip: string }
-  | { op: "listIPs"; prefixCidr: string }
+  /** All or nothing: fails naming the first address that is not held. */
+  | { op: "releaseIPs"; prefixCidr: string; ips: string[] }
+  /** Every address whose labels match, in the prefix or (without prefixCidr) in the whole namespace. */
+  | { op: "releaseIPsByLabel"; prefixCidr?: string; selector: Labels }
+  | { op: "listIPs"; prefixCidr: string; selector?: Labels }
+  | { op: "listIPEntries"; prefixCidr: string; selector?: Labels }
   | { op: "dump" }
   | { op: "load"; dump: string }
   | { op: "exportGoIpam" }
@@ -47,10 +83,16 @@ export interface CommandResults {
   listPrefixes: PrefixInfo[];
   prefixUsage: Usage;
   acquireChildPrefix: PrefixInfo;
+  acquireChildPrefixes: PrefixInfo[];
   releaseChildPrefix: PrefixInfo;
+  releaseChildPrefixes: PrefixInfo[];
   acquireIP: IPInfo;
+  acquireIPs: IPInfo[];
   releaseIP: IPInfo;
+  releaseIPs: IPInfo[];
+  releaseIPsByLabel: IPInfo[];
   listIPs: string[];
+  listIPEntries: IPList;
   dump: string;
   load: null;
   exportGoIpam: string;
@@ -70,6 +112,10 @@ export interface PrefixRecord {
   cidr: string;
   /** "" for a top-level prefix. */
   parentCidr: string;
+  /** Absent when the prefix has none. */
+  labels?: Labels;
+  /** Absent for go-ipam's reservation ("default"). */
+  reservation?: Reservation;
 }
 
 export interface IPRecord {
@@ -77,6 +123,8 @@ export interface IPRecord {
   /** Canonical CIDR of the prefix the address was acquired from. */
   prefix: string;
   ip: string;
+  /** Absent when the address has none. */
+  labels?: Labels;
 }
 
 /** A change to persist: put (insert or replace) or delete one record, identified by its key fields. */
