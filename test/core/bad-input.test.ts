@@ -106,7 +106,7 @@ const BASE: IpamRecord[] = (() => {
 })();
 const BASE_SET = recordSet(BASE);
 
-type Field = "cidr" | "ip" | "dump";
+type Field = "cidr" | "ip" | "dump" | "label" | "value";
 
 /** Every command with the bad string in one field and sensible values in the others. */
 function commandsWith(s: string): { cmd: Command; field: Field; empty?: boolean }[] {
@@ -127,6 +127,20 @@ function commandsWith(s: string): { cmd: Command; field: Field; empty?: boolean 
     { cmd: { op: "releaseIP", prefixCidr: s, ip: "10.0.0.1" }, field: "cidr" },
     { cmd: { op: "releaseIP", prefixCidr: "10.0.0.0/24", ip: s }, field: "ip" },
     { cmd: { op: "releaseIP", prefixCidr: "2001:db8::/64", ip: s }, field: "ip" },
+    { cmd: { op: "acquireIPs", prefixCidr: s, count: 2 }, field: "cidr" },
+    { cmd: { op: "acquireChildPrefixes", cidr: s, length: 26, count: 2 }, field: "cidr" },
+    { cmd: { op: "releaseChildPrefixes", cidrs: ["10.1.0.0/24", s] }, field: "cidr" },
+    { cmd: { op: "releaseIPs", prefixCidr: s, ips: ["10.0.0.1"] }, field: "cidr" },
+    { cmd: { op: "releaseIPs", prefixCidr: "10.0.0.0/24", ips: ["10.0.0.1", s] }, field: "ip" },
+    { cmd: { op: "releaseIPs", prefixCidr: "2001:db8::/64", ips: [s] }, field: "ip" },
+    { cmd: { op: "releaseIPsByLabel", prefixCidr: s, selector: { owner: "a" } }, field: "cidr" },
+    { cmd: { op: "listIPEntries", prefixCidr: s }, field: "cidr" },
+    { cmd: { op: "listPrefixes", overlapping: s }, field: "cidr" },
+    { cmd: { op: "acquireIP", prefixCidr: "10.0.0.0/24", labels: { [s]: "v" } }, field: "label" },
+    { cmd: { op: "createPrefix", cidr: "10.7.0.0/16", labels: { ok: "v", [s]: "v" } }, field: "label" },
+    { cmd: { op: "releaseIPsByLabel", selector: { [s]: "v" } }, field: "label" },
+    { cmd: { op: "listPrefixes", selector: { [s]: "v" } }, field: "label" },
+    { cmd: { op: "acquireIPs", prefixCidr: "10.0.0.0/24", count: 1, labels: { k: s } }, field: "value" },
     { cmd: { op: "load", dump: s }, field: "dump", empty: true },
     { cmd: { op: "importGoIpam", dump: s }, field: "dump", empty: true },
     { cmd: { op: "load", dump: s }, field: "dump" },
@@ -146,6 +160,7 @@ function throwEverythingAt(s: string): void {
     // a valid CIDR or address can fail as invalid_input for another reason (a length, host bits...)
     if (field === "cidr" && !parsesAsPrefix(s)) expectNamed(label, e, s);
     if (field === "ip" && !parsesAsAddr(s)) expectNamed(label, e, s);
+    if (field === "label") expectNamed(label, e, s);
   }
   // namespace names, through checkNamespaceName and the library facade
   const ipam = new Ipam();
@@ -467,15 +482,22 @@ const WRONG_TYPES_HOSTILE: [string, unknown][] = [
 ];
 
 const FIELDS_OF: Record<string, Record<string, unknown>> = {
-  createPrefix: { cidr: "10.5.0.0/16" },
+  createPrefix: { cidr: "10.5.0.0/16", labels: { owner: "a" }, reservation: "none" },
   deletePrefix: { cidr: "10.0.0.0/24" },
   getPrefix: { cidr: "10.0.0.0/24" },
   prefixUsage: { cidr: "10.0.0.0/24" },
   listIPs: { prefixCidr: "10.0.0.0/24" },
   acquireChildPrefix: { cidr: "10.1.0.0/16", length: 26, childCidr: "10.1.64.0/26" },
   releaseChildPrefix: { cidr: "10.1.0.0/24" },
-  acquireIP: { prefixCidr: "10.0.0.0/24", ip: "10.0.0.9" },
+  acquireIP: { prefixCidr: "10.0.0.0/24", ip: "10.0.0.9", labels: { owner: "a" } },
   releaseIP: { prefixCidr: "10.0.0.0/24", ip: "10.0.0.1" },
+  acquireIPs: { prefixCidr: "10.0.0.0/24", count: 3, labels: { owner: "a" } },
+  releaseIPs: { prefixCidr: "10.0.0.0/24", ips: ["10.0.0.1"] },
+  releaseIPsByLabel: { prefixCidr: "10.0.0.0/24", selector: { owner: "a" } },
+  listIPEntries: { prefixCidr: "10.0.0.0/24", selector: { owner: "a" } },
+  listPrefixes: { selector: { owner: "a" }, overlapping: "10.0.0.0/8" },
+  acquireChildPrefixes: { cidr: "10.1.0.0/16", length: 26, count: 2, labels: { owner: "a" }, reservation: "none" },
+  releaseChildPrefixes: { cidrs: ["10.1.0.0/24"] },
   load: { dump: '{"format":"edge-ipam/v1","prefixes":[]}' },
   importGoIpam: { dump: "[]" },
 };
