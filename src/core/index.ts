@@ -6,6 +6,6 @@ export { Ipam, type Options } from "./ipam";
 export { MemoryStore, recordKey } from "./memory-store";
 export { usageString, MAX_UINT64 } from "./usage";
 export { DUMP_FORMAT } from "./dump";
-export { prefixesOverlapping } from "./overlapping";
+export { findOverlap, prefixesOverlapping } from "./overlapping";
 export { MAX_LABELS, MAX_LABEL_KEY_LENGTH, MAX_LABEL_VALUE_LENGTH, checkLabels, matches } from "./labels";
 export { MAX_BULK } from "./command-check";

@@ -14,14 +14,24 @@ import { IpamError, overlaps } from "./errors";
 const PAIRS_WORTH_AN_INDEX = 1024;
 
 export function prefixesOverlapping(existing: readonly string[], newPrefixes: readonly string[]): IpamError | null {
+  const found = findOverlap(existing, newPrefixes);
+  return found === null || found instanceof IpamError ? found : overlaps(found.newPrefix, found.existingPrefix);
+}
+
+/** The first overlapping pair, each printed as parsed; an IpamError for the parse error go-ipam would report. */
+export function findOverlap(
+  existing: readonly string[],
+  newPrefixes: readonly string[],
+): { existingPrefix: string; newPrefix: string } | IpamError | null {
   if (existing.length === 0) return null;
+  const pair = (e: Prefix, n: Prefix) => ({ existingPrefix: formatPrefix(e), newPrefix: formatPrefix(n) });
   const first = parseOrError(existing[0]);
   if (first instanceof IpamError) return first;
   const parsedNew: Prefix[] = [];
   for (const n of newPrefixes) {
     const np = parseOrError(n);
     if (np instanceof IpamError) return np;
-    if (prefixesOverlap(first, np)) return overlaps(formatPrefix(np), formatPrefix(first));
+    if (prefixesOverlap(first, np)) return pair(first, np);
     parsedNew.push(np);
   }
   const index = existing.length * newPrefixes.length > PAIRS_WORTH_AN_INDEX ? new OverlapIndex(parsedNew) : null;
@@ -29,7 +39,7 @@ export function prefixesOverlapping(existing: readonly string[], newPrefixes: re
     const ep = parseOrError(existing[i]);
     if (ep instanceof IpamError) return ep;
     const hit = index !== null ? index.earliestOverlapping(ep) : parsedNew.findIndex((np) => prefixesOverlap(ep, np));
-    if (hit >= 0) return overlaps(formatPrefix(parsedNew[hit]), formatPrefix(ep));
+    if (hit >= 0) return pair(ep, parsedNew[hit]);
   }
   return null;
 }

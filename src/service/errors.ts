@@ -22,6 +22,11 @@ export type RpcName =
   | "AcquireIP"
   | "ReleaseIP"
   | "ListIPs"
+  | "AcquireIPs"
+  | "ReleaseIPs"
+  | "AcquireChildPrefixes"
+  | "ReleaseChildPrefixes"
+  | "PrefixesOverlapping"
   | "Dump"
   | "Load"
   | "CreateNamespace"
@@ -40,13 +45,16 @@ export function codeFor(rpc: RpcName, kind: Failure["kind"]): Code {
   if (kind === "namespace_not_found") return Code.NotFound;
   if (kind === "invalid_input") return Code.InvalidArgument;
   switch (rpc) {
+    // A bulk RPC answers what its single RPC answers, so callers handle both alike.
     case "AcquireIP":
+    case "AcquireIPs":
       // go-ipam: a taken specific IP is AlreadyExists, an exhausted prefix NotFound, everything else
       // (a missing prefix included) InvalidArgument.
       if (kind === "ip_already_allocated") return Code.AlreadyExists;
       if (kind === "no_ip_available") return Code.NotFound;
       return Code.InvalidArgument;
     case "AcquireChildPrefix":
+    case "AcquireChildPrefixes":
       // go-ipam answers every AcquireChildPrefix failure with InvalidArgument, even a missing parent.
       return Code.InvalidArgument;
     case "CreateNamespace":
@@ -55,6 +63,7 @@ export function codeFor(rpc: RpcName, kind: Failure["kind"]): Code {
       return kind === "conflict" ? Code.FailedPrecondition : Code.InvalidArgument;
     case "ListNamespaces":
     case "Version":
+    case "PrefixesOverlapping":
       return Code.Internal;
     default:
       return kind === "prefix_not_found" || kind === "ip_not_allocated" ? Code.NotFound : Code.InvalidArgument;

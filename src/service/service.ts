@@ -3,8 +3,9 @@
 
 import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
 import type { MessageInitShape } from "@bufbuild/protobuf";
+import { findOverlap, isIpamError, MAX_BULK } from "../core/index";
 import type { Command, CommandResults, IPInfo, PrefixInfo, Usage } from "../core/types";
-import { IpamService, type PrefixSchema } from "../gen/api/v1/ipam_pb";
+import { IpamService, type IPSchema, type PrefixSchema, Reservation } from "../gen/api/v1/ipam_pb";
 import type { BackendCallOptions, IpamBackend, Outcome } from "./backend";
 import { type Access, kAccess, kBackend, kCall, kVersion } from "./context";
 import { type RpcName, toConnectError } from "./errors";
@@ -96,8 +97,29 @@ async function run<C extends Command>(
 }
 
 type PrefixInit = MessageInitShape<typeof PrefixSchema>;
-export const prefixOut = (p: PrefixInfo): PrefixInit => ({ cidr: p.cidr, parentCidr: p.parentCidr });
-export const ipOut = (ip: IPInfo) => ({ ip: ip.ip, parentPrefix: ip.parentPrefix });
+type IPInit = MessageInitShape<typeof IPSchema>;
+// Labels and a reservation other than go-ipam's only where set: an unlabelled answer is go-ipam's, byte for byte.
+export const prefixOut = (p: PrefixInfo): PrefixInit => ({
+  cidr: p.cidr,
+  parentCidr: p.parentCidr,
+  ...(p.labels === undefined ? {} : { labels: { ...p.labels } }),
+  ...(p.reservation === "none" ? { reservation: Reservation.NONE } : {}),
+});
+export const ipOut = (ip: IPInfo): IPInit => ({
+  ip: ip.ip,
+  parentPrefix: ip.parentPrefix,
+  ...(ip.labels === undefined ? {} : { labels: { ...ip.labels } }),
+});
+
+/** PrefixesOverlapping needs no namespace: it runs here, on the two lists of the request. */
+function overlapOf(existing: string[], added: string[]) {
+  for (const [name, list] of [["existing_prefixes", existing], ["new_prefixes", added]] as const)
+    if (list.length > MAX_BULK) throw new ConnectError(`${name} lists ${list.length} prefixes, at most ${MAX_BULK} are allowed`, Code.InvalidArgument);
+  const found = findOverlap(existing, added);
+  if (found === null) return { overlapping: false };
+  if (isIpamError(found)) throw toConnectError("PrefixesOverlapping", found);
+  return { overlapping: true, message: `${found.newPrefix} overlaps ${found.existingPrefix}`, ...found };
+}
 export const usageOut = (u: Usage) => ({
   availableIps: u.availableIPs,
   acquiredIps: u.acquiredIPs,
@@ -119,7 +141,7 @@ export function createIpamService(): ServiceImpl<typeof IpamService> {
       return { prefix: prefixOut(await run(ctx, "GetPrefix", r, () => req.getPrefix(r))) };
     },
     async listPrefixes(r, ctx) {
-      const list = await run(ctx, "ListPrefixes", r, () => req.listPrefixes());
+      const list = await run(ctx, "ListPrefixes", r, () => req.listPrefixes(r));
       return { prefixes: list.map(prefixOut) };
     },
     async prefixUsage(r, ctx) {
@@ -138,7 +160,24 @@ export function createIpamService(): ServiceImpl<typeof IpamService> {
       return { ip: ipOut(await run(ctx, "ReleaseIP", r, () => req.releaseIP(r))) };
     },
     async listIPs(r, ctx) {
-      return { ips: await run(ctx, "ListIPs", r, () => req.listIPs(r)) };
+      const list = await run(ctx, "ListIPs", r, () => req.listIPs(r));
+      return { ips: list.ips, labelledIps: list.labelled.map(ipOut) };
+    },
+    async acquireIPs(r, ctx) {
+      return { ips: (await run(ctx, "AcquireIPs", r, () => req.acquireIPs(r))).map(ipOut) };
+    },
+    async releaseIPs(r, ctx) {
+      return { ips: ((await run(ctx, "ReleaseIPs", r, () => req.releaseIPs(r))) as IPInfo[]).map(ipOut) };
+    },
+    async acquireChildPrefixes(r, ctx) {
+      return { prefixes: (await run(ctx, "AcquireChildPrefixes", r, () => req.acquireChildPrefixes(r))).map(prefixOut) };
+    },
+    async releaseChildPrefixes(r, ctx) {
+      return { prefixes: (await run(ctx, "ReleaseChildPrefixes", r, () => req.releaseChildPrefixes(r))).map(prefixOut) };
+    },
+    async prefixesOverlapping(r) {
+      // Any valid token, like Version: the call reads no namespace.
+      return overlapOf(r.existingPrefixes, r.newPrefixes);
     },
     async dump(r, ctx) {
       return { dump: await run(ctx, "Dump", r, () => req.dump()) };

@@ -6,7 +6,7 @@ import type { Command } from "../../src/core/types";
 import { ERROR_KINDS } from "../../src/core/errors";
 import { SERVER_ERROR_KINDS } from "../../src/server/errors";
 import type { OutcomeKind } from "../../src/server/outcome";
-import { IpamService } from "../../src/gen/api/v1/ipam_pb";
+import { IpamService, Reservation } from "../../src/gen/api/v1/ipam_pb";
 import {
   type Access,
   type CallRecord,
@@ -84,14 +84,19 @@ describe("codeFor", () => {
     ReleaseChildPrefix: [I, N, N, N, I, I, I, I, I, ...L4],
     ReleaseIP: [I, N, N, N, I, I, I, I, I, ...L4],
     ListIPs: [I, N, N, N, I, I, I, I, I, ...L4],
+    ReleaseIPs: [I, N, N, N, I, I, I, I, I, ...L4],
+    ReleaseChildPrefixes: [I, N, N, N, I, I, I, I, I, ...L4],
     Dump: [I, N, N, N, I, I, I, I, I, ...L4],
     Load: [I, N, N, N, I, I, I, I, I, ...L4],
     AcquireIP: [I, I, N, I, N, Code.AlreadyExists, I, I, I, ...L4],
+    AcquireIPs: [I, I, N, I, N, Code.AlreadyExists, I, I, I, ...L4],
     AcquireChildPrefix: [I, I, N, I, I, I, I, I, I, ...L4],
+    AcquireChildPrefixes: [I, I, N, I, I, I, I, I, I, ...L4],
     CreateNamespace: [I, I, N, I, I, I, I, I, Code.AlreadyExists, ...L4],
     DeleteNamespace: [I, I, N, I, I, I, I, I, Code.FailedPrecondition, ...L4],
     ListNamespaces: [I, Code.Internal, N, Code.Internal, Code.Internal, Code.Internal, Code.Internal, Code.Internal, Code.Internal, ...L4],
     Version: [I, Code.Internal, N, Code.Internal, Code.Internal, Code.Internal, Code.Internal, Code.Internal, Code.Internal, ...L4],
+    PrefixesOverlapping: [I, Code.Internal, N, Code.Internal, Code.Internal, Code.Internal, Code.Internal, Code.Internal, Code.Internal, ...L4],
   };
   for (const [rpc, codes] of Object.entries(table) as [RpcName, Code[]][]) {
     it(rpc, () => {
@@ -117,6 +122,7 @@ describe("requests become commands", () => {
     await client.releaseIP({ prefixCidr: "10.0.0.0/8", ip: "10.0.0.7" });
     backend.reply = { ok: true, result: [] };
     await client.listPrefixes({});
+    backend.reply = { ok: true, result: { ips: [], labelled: [] } };
     await client.listIPs({ prefixCidr: "10.0.0.0/8" });
     backend.reply = { ok: true, result: "[]" };
     await client.dump({ namespace: "a" });
@@ -134,7 +140,7 @@ describe("requests become commands", () => {
       { op: "run", namespace: "b", cmd: { op: "acquireIP", prefixCidr: "10.0.0.0/8", ip: "10.0.0.7" } },
       { op: "run", namespace: "root", cmd: { op: "releaseIP", prefixCidr: "10.0.0.0/8", ip: "10.0.0.7" } },
       { op: "run", namespace: "root", cmd: { op: "listPrefixes" } },
-      { op: "run", namespace: "root", cmd: { op: "listIPs", prefixCidr: "10.0.0.0/8" } },
+      { op: "run", namespace: "root", cmd: { op: "listIPEntries", prefixCidr: "10.0.0.0/8" } },
       { op: "run", namespace: "a", cmd: { op: "exportGoIpam" } },
       { op: "run", namespace: "root", cmd: { op: "importGoIpam", dump: "[]" } },
     ]);
@@ -180,13 +186,121 @@ describe("requests become commands", () => {
     backend.reply = { ok: true, result: [{ cidr: "10.0.0.0/24", parentCidr: "" }, { cidr: "10.0.0.0/26", parentCidr: "10.0.0.0/24" }] };
     const l = await client.listPrefixes({});
     expect(l.prefixes.map((p) => [p.cidr, p.parentCidr])).toEqual([["10.0.0.0/24", ""], ["10.0.0.0/26", "10.0.0.0/24"]]);
-    backend.reply = { ok: true, result: ["10.0.0.0", "10.0.0.255"] };
+    backend.reply = { ok: true, result: { ips: ["10.0.0.0", "10.0.0.255"], labelled: [] } };
     expect((await client.listIPs({ prefixCidr: "10.0.0.0/24" })).ips).toEqual(["10.0.0.0", "10.0.0.255"]);
     backend.reply = { ok: true, result: { ip: "2001:db8::a", parentPrefix: "2001:db8::/64" } };
     const rel = await client.releaseIP({ prefixCidr: "2001:db8::/64", ip: "2001:0db8::0a" });
     expect([rel.ip?.ip, rel.ip?.parentPrefix]).toEqual(["2001:db8::a", "2001:db8::/64"]);
     const v = await client.version({});
     expect([v.version, v.revision, v.gitSha1]).toEqual(["9.9.9", "abc123", "abc123"]);
+  });
+});
+
+describe("labels, reservation, bulk calls and overlap checks", () => {
+  it("map to commands, with labels and reservation only where given", async () => {
+    const { backend, client } = setup();
+    backend.reply = { ok: true, result: { cidr: "10.0.0.0/8", parentCidr: "" } };
+    await client.createPrefix({ cidr: "10.0.0.0/8", labels: { pool: "a" }, reservation: Reservation.NONE });
+    await client.createPrefix({ cidr: "10.0.0.0/8", labels: {}, reservation: Reservation.UNSPECIFIED });
+    await client.acquireChildPrefix({ cidr: "10.0.0.0/8", length: 24, labels: { k: "v" }, reservation: Reservation.NONE });
+    backend.reply = { ok: true, result: { ip: "10.0.0.1", parentPrefix: "10.0.0.0/8" } };
+    await client.acquireIP({ prefixCidr: "10.0.0.0/8", labels: { owner: "x" } });
+    backend.reply = { ok: true, result: [] };
+    await client.listPrefixes({ labelSelector: { pool: "a" }, overlappingCidr: "10.0.0.0/16" });
+    await client.listPrefixes({ overlappingCidr: "" });
+    await client.acquireIPs({ prefixCidr: "10.0.0.0/8", count: 3, labels: { owner: "x" } });
+    await client.releaseIPs({ prefixCidr: "10.0.0.0/8", ips: ["10.0.0.1", "10.0.0.2"] });
+    await client.releaseIPs({ labelSelector: { owner: "x" }, namespace: "a" });
+    await client.releaseIPs({ prefixCidr: "10.0.0.0/8", labelSelector: { owner: "x" } });
+    await client.acquireChildPrefixes({ cidr: "10.0.0.0/8", length: 24, count: 2, reservation: Reservation.NONE });
+    await client.releaseChildPrefixes({ cidrs: ["10.0.0.0/24"] });
+    backend.reply = { ok: true, result: { ips: [], labelled: [] } };
+    await client.listIPs({ prefixCidr: "10.0.0.0/8", labelSelector: { owner: "x" } });
+    expect(backend.calls.map((c) => c.cmd)).toEqual([
+      { op: "createPrefix", cidr: "10.0.0.0/8", labels: { pool: "a" }, reservation: "none" },
+      { op: "createPrefix", cidr: "10.0.0.0/8" },
+      { op: "acquireChildPrefix", cidr: "10.0.0.0/8", length: 24, labels: { k: "v" }, reservation: "none" },
+      { op: "acquireIP", prefixCidr: "10.0.0.0/8", labels: { owner: "x" } },
+      { op: "listPrefixes", selector: { pool: "a" }, overlapping: "10.0.0.0/16" },
+      { op: "listPrefixes" },
+      { op: "acquireIPs", prefixCidr: "10.0.0.0/8", count: 3, labels: { owner: "x" } },
+      { op: "releaseIPs", prefixCidr: "10.0.0.0/8", ips: ["10.0.0.1", "10.0.0.2"] },
+      { op: "releaseIPsByLabel", selector: { owner: "x" } },
+      { op: "releaseIPsByLabel", prefixCidr: "10.0.0.0/8", selector: { owner: "x" } },
+      { op: "acquireChildPrefixes", cidr: "10.0.0.0/8", length: 24, count: 2, reservation: "none" },
+      { op: "releaseChildPrefixes", cidrs: ["10.0.0.0/24"] },
+      { op: "listIPEntries", prefixCidr: "10.0.0.0/8", selector: { owner: "x" } },
+    ]);
+    expect(backend.calls[8].namespace).toBe("a");
+  });
+
+  it("answer labels and reservation, and nothing more when there are none", async () => {
+    const { backend, client } = setup();
+    backend.reply = { ok: true, result: { cidr: "10.0.0.0/31", parentCidr: "", labels: { link: "p2p" }, reservation: "none" } };
+    const p = (await client.getPrefix({ cidr: "10.0.0.0/31" })).prefix!;
+    expect([p.labels, p.reservation]).toEqual([{ link: "p2p" }, Reservation.NONE]);
+    backend.reply = { ok: true, result: { cidr: "10.0.0.0/24", parentCidr: "" } };
+    const plain = (await client.getPrefix({ cidr: "10.0.0.0/24" })).prefix!;
+    expect([plain.labels, plain.reservation]).toEqual([{}, Reservation.UNSPECIFIED]);
+    backend.reply = {
+      ok: true,
+      result: { ips: ["10.0.0.0", "10.0.0.1", "10.0.0.2"], labelled: [{ ip: "10.0.0.1", parentPrefix: "10.0.0.0/24", labels: { owner: "x" } }] },
+    };
+    const list = await client.listIPs({ prefixCidr: "10.0.0.0/24" });
+    expect(list.ips).toEqual(["10.0.0.0", "10.0.0.1", "10.0.0.2"]);
+    expect(list.labelledIps.map((i) => [i.ip, i.parentPrefix, i.labels])).toEqual([["10.0.0.1", "10.0.0.0/24", { owner: "x" }]]);
+    backend.reply = { ok: true, result: [{ ip: "10.0.0.1", parentPrefix: "10.0.0.0/24", labels: { owner: "x" } }, { ip: "10.0.0.2", parentPrefix: "10.0.0.0/24" }] };
+    const got = await client.acquireIPs({ prefixCidr: "10.0.0.0/24", count: 2 });
+    expect(got.ips.map((i) => [i.ip, i.labels])).toEqual([["10.0.0.1", { owner: "x" }], ["10.0.0.2", {}]]);
+  });
+
+  it("ReleaseIPs takes ips or a label selector, one of the two", async () => {
+    const { backend, client } = setup();
+    expect(await codeOf(client.releaseIPs({ prefixCidr: "10.0.0.0/8", ips: ["10.0.0.1"], labelSelector: { owner: "x" } }))).toEqual({
+      code: Code.InvalidArgument,
+      message: "ReleaseIPs takes either ips or a label_selector, not both",
+    });
+    expect(await codeOf(client.releaseIPs({ prefixCidr: "10.0.0.0/8" }))).toEqual({
+      code: Code.InvalidArgument,
+      message: "ReleaseIPs needs ips (1 to 4096 addresses of prefix_cidr) or a label_selector",
+    });
+    expect(backend.calls).toEqual([]);
+  });
+
+  it("refuses a reservation value it does not know, and a child length over 128 in bulk", async () => {
+    const { backend, client } = setup();
+    expect(await codeOf(client.createPrefix({ cidr: "10.0.0.0/8", reservation: 7 as Reservation }))).toEqual({
+      code: Code.InvalidArgument,
+      message: "reservation 7 is not a known value (RESERVATION_UNSPECIFIED or RESERVATION_NONE)",
+    });
+    expect(await codeOf(client.acquireChildPrefixes({ cidr: "10.0.0.0/8", length: 129, count: 2 }))).toEqual({
+      code: Code.InvalidArgument,
+      message: "length must not be greater than 128",
+    });
+    expect(backend.calls).toEqual([]);
+  });
+
+  it("PrefixesOverlapping answers go-ipam's result without a namespace or a backend call", async () => {
+    const { backend, client } = setup({ all: false, namespaces: new Set() });
+    expect(await client.prefixesOverlapping({ existingPrefixes: ["10.0.0.0/24", "10.0.0.0/8"], newPrefixes: ["10.0.0.5/16"] })).toMatchObject({
+      overlapping: true,
+      message: "10.0.0.5/16 overlaps 10.0.0.0/24",
+      existingPrefix: "10.0.0.0/24",
+      newPrefix: "10.0.0.5/16",
+    });
+    expect(await client.prefixesOverlapping({ existingPrefixes: ["10.0.0.0/24"], newPrefixes: ["10.0.1.0/24"] })).toMatchObject({
+      overlapping: false,
+      message: "",
+    });
+    expect(await codeOf(client.prefixesOverlapping({ existingPrefixes: ["10.0.0.0/24"], newPrefixes: ["bad"] }))).toEqual({
+      code: Code.InvalidArgument,
+      message: `parsing prefix bad failed:netip.ParsePrefix("bad"): no '/'`,
+    });
+    expect(await codeOf(client.prefixesOverlapping({ existingPrefixes: Array(4097).fill("10.0.0.0/24"), newPrefixes: [] }))).toEqual({
+      code: Code.InvalidArgument,
+      message: "existing_prefixes lists 4097 prefixes, at most 4096 are allowed",
+    });
+    expect(backend.calls).toEqual([]);
   });
 });
 

@@ -4,17 +4,18 @@
 
 // go-ipam's wire API (metal-stack/go-ipam proto/api/v1/ipam.proto), field for field.
 // Extensions are additive only: new RPCs and new optional fields with new numbers;
-// no original field is ever renumbered, retyped or renamed.
+// no original field is ever renumbered, retyped or renamed. Extension fields on go-ipam's
+// messages are numbered from 10 up.
 
-import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file api/v1/ipam.proto.
  */
 export const file_api_v1_ipam: GenFile = /*@__PURE__*/
-  fileDesc("ChFhcGkvdjEvaXBhbS5wcm90bxIGYXBpLnYxIisKBlByZWZpeBIMCgRjaWRyGAEgASgJEhMKC3BhcmVudF9jaWRyGAIgASgJIjYKFENyZWF0ZVByZWZpeFJlc3BvbnNlEh4KBnByZWZpeBgBIAEoCzIOLmFwaS52MS5QcmVmaXgiNgoURGVsZXRlUHJlZml4UmVzcG9uc2USHgoGcHJlZml4GAEgASgLMg4uYXBpLnYxLlByZWZpeCIzChFHZXRQcmVmaXhSZXNwb25zZRIeCgZwcmVmaXgYASABKAsyDi5hcGkudjEuUHJlZml4IjwKGkFjcXVpcmVDaGlsZFByZWZpeFJlc3BvbnNlEh4KBnByZWZpeBgBIAEoCzIOLmFwaS52MS5QcmVmaXgiPAoaUmVsZWFzZUNoaWxkUHJlZml4UmVzcG9uc2USHgoGcHJlZml4GAEgASgLMg4uYXBpLnYxLlByZWZpeCJJChNDcmVhdGVQcmVmaXhSZXF1ZXN0EgwKBGNpZHIYASABKAkSFgoJbmFtZXNwYWNlGAIgASgJSACIAQFCDAoKX25hbWVzcGFjZSJJChNEZWxldGVQcmVmaXhSZXF1ZXN0EgwKBGNpZHIYASABKAkSFgoJbmFtZXNwYWNlGAIgASgJSACIAQFCDAoKX25hbWVzcGFjZSJGChBHZXRQcmVmaXhSZXF1ZXN0EgwKBGNpZHIYASABKAkSFgoJbmFtZXNwYWNlGAIgASgJSACIAQFCDAoKX25hbWVzcGFjZSI7ChNMaXN0UHJlZml4ZXNSZXF1ZXN0EhYKCW5hbWVzcGFjZRgBIAEoCUgAiAEBQgwKCl9uYW1lc3BhY2UiOAoUTGlzdFByZWZpeGVzUmVzcG9uc2USIAoIcHJlZml4ZXMYASADKAsyDi5hcGkudjEuUHJlZml4IkgKElByZWZpeFVzYWdlUmVxdWVzdBIMCgRjaWRyGAEgASgJEhYKCW5hbWVzcGFjZRgCIAEoCUgAiAEBQgwKCl9uYW1lc3BhY2UingEKE1ByZWZpeFVzYWdlUmVzcG9uc2USFQoNYXZhaWxhYmxlX2lwcxgBIAEoBBIUCgxhY3F1aXJlZF9pcHMYAiABKAQSIwobYXZhaWxhYmxlX3NtYWxsZXN0X3ByZWZpeGVzGAMgASgEEhoKEmF2YWlsYWJsZV9wcmVmaXhlcxgEIAMoCRIZChFhY3F1aXJlZF9wcmVmaXhlcxgFIAEoBCKHAQoZQWNxdWlyZUNoaWxkUHJlZml4UmVxdWVzdBIMCgRjaWRyGAEgASgJEg4KBmxlbmd0aBgCIAEoDRIXCgpjaGlsZF9jaWRyGAMgASgJSACIAQESFgoJbmFtZXNwYWNlGAQgASgJSAGIAQFCDQoLX2NoaWxkX2NpZHJCDAoKX25hbWVzcGFjZSJPChlSZWxlYXNlQ2hpbGRQcmVmaXhSZXF1ZXN0EgwKBGNpZHIYASABKAkSFgoJbmFtZXNwYWNlGAIgASgJSACIAQFCDAoKX25hbWVzcGFjZSInCgJJUBIKCgJpcBgBIAEoCRIVCg1wYXJlbnRfcHJlZml4GAIgASgJImUKEEFjcXVpcmVJUFJlcXVlc3QSEwoLcHJlZml4X2NpZHIYASABKAkSDwoCaXAYAiABKAlIAIgBARIWCgluYW1lc3BhY2UYAyABKAlIAYgBAUIFCgNfaXBCDAoKX25hbWVzcGFjZSJRChFBY3F1aXJlSVBSZXNwb25zZRIWCgJpcBgBIAEoCzIKLmFwaS52MS5JUBIWCgluYW1lc3BhY2UYAiABKAlIAIgBAUIMCgpfbmFtZXNwYWNlIlkKEFJlbGVhc2VJUFJlcXVlc3QSEwoLcHJlZml4X2NpZHIYASABKAkSCgoCaXAYAiABKAkSFgoJbmFtZXNwYWNlGAMgASgJSACIAQFCDAoKX25hbWVzcGFjZSIrChFSZWxlYXNlSVBSZXNwb25zZRIWCgJpcBgBIAEoCzIKLmFwaS52MS5JUCIzCgtEdW1wUmVxdWVzdBIWCgluYW1lc3BhY2UYASABKAlIAIgBAUIMCgpfbmFtZXNwYWNlIhwKDER1bXBSZXNwb25zZRIMCgRkdW1wGAEgASgJIkEKC0xvYWRSZXF1ZXN0EgwKBGR1bXAYASABKAkSFgoJbmFtZXNwYWNlGAIgASgJSACIAQFCDAoKX25hbWVzcGFjZSIOCgxMb2FkUmVzcG9uc2UiKwoWQ3JlYXRlTmFtZXNwYWNlUmVxdWVzdBIRCgluYW1lc3BhY2UYASABKAkiGQoXQ3JlYXRlTmFtZXNwYWNlUmVzcG9uc2UiFwoVTGlzdE5hbWVzcGFjZXNSZXF1ZXN0IisKFkxpc3ROYW1lc3BhY2VzUmVzcG9uc2USEQoJbmFtZXNwYWNlGAEgAygJIisKFkRlbGV0ZU5hbWVzcGFjZVJlcXVlc3QSEQoJbmFtZXNwYWNlGAEgASgJIhkKF0RlbGV0ZU5hbWVzcGFjZVJlc3BvbnNlIhAKDlZlcnNpb25SZXF1ZXN0IloKD1ZlcnNpb25SZXNwb25zZRIPCgd2ZXJzaW9uGAEgASgJEhAKCHJldmlzaW9uGAIgASgJEhAKCGdpdF9zaGExGAMgASgJEhIKCmJ1aWxkX2RhdGUYBCABKAkiSwoOTGlzdElQc1JlcXVlc3QSEwoLcHJlZml4X2NpZHIYASABKAkSFgoJbmFtZXNwYWNlGAIgASgJSACIAQFCDAoKX25hbWVzcGFjZSIeCg9MaXN0SVBzUmVzcG9uc2USCwoDaXBzGAEgAygJMo0JCgtJcGFtU2VydmljZRJJCgxDcmVhdGVQcmVmaXgSGy5hcGkudjEuQ3JlYXRlUHJlZml4UmVxdWVzdBocLmFwaS52MS5DcmVhdGVQcmVmaXhSZXNwb25zZRJJCgxEZWxldGVQcmVmaXgSGy5hcGkudjEuRGVsZXRlUHJlZml4UmVxdWVzdBocLmFwaS52MS5EZWxldGVQcmVmaXhSZXNwb25zZRJACglHZXRQcmVmaXgSGC5hcGkudjEuR2V0UHJlZml4UmVxdWVzdBoZLmFwaS52MS5HZXRQcmVmaXhSZXNwb25zZRJJCgxMaXN0UHJlZml4ZXMSGy5hcGkudjEuTGlzdFByZWZpeGVzUmVxdWVzdBocLmFwaS52MS5MaXN0UHJlZml4ZXNSZXNwb25zZRJGCgtQcmVmaXhVc2FnZRIaLmFwaS52MS5QcmVmaXhVc2FnZVJlcXVlc3QaGy5hcGkudjEuUHJlZml4VXNhZ2VSZXNwb25zZRJbChJBY3F1aXJlQ2hpbGRQcmVmaXgSIS5hcGkudjEuQWNxdWlyZUNoaWxkUHJlZml4UmVxdWVzdBoiLmFwaS52MS5BY3F1aXJlQ2hpbGRQcmVmaXhSZXNwb25zZRJbChJSZWxlYXNlQ2hpbGRQcmVmaXgSIS5hcGkudjEuUmVsZWFzZUNoaWxkUHJlZml4UmVxdWVzdBoiLmFwaS52MS5SZWxlYXNlQ2hpbGRQcmVmaXhSZXNwb25zZRJACglBY3F1aXJlSVASGC5hcGkudjEuQWNxdWlyZUlQUmVxdWVzdBoZLmFwaS52MS5BY3F1aXJlSVBSZXNwb25zZRJACglSZWxlYXNlSVASGC5hcGkudjEuUmVsZWFzZUlQUmVxdWVzdBoZLmFwaS52MS5SZWxlYXNlSVBSZXNwb25zZRIxCgREdW1wEhMuYXBpLnYxLkR1bXBSZXF1ZXN0GhQuYXBpLnYxLkR1bXBSZXNwb25zZRIxCgRMb2FkEhMuYXBpLnYxLkxvYWRSZXF1ZXN0GhQuYXBpLnYxLkxvYWRSZXNwb25zZRJSCg9DcmVhdGVOYW1lc3BhY2USHi5hcGkudjEuQ3JlYXRlTmFtZXNwYWNlUmVxdWVzdBofLmFwaS52MS5DcmVhdGVOYW1lc3BhY2VSZXNwb25zZRJPCg5MaXN0TmFtZXNwYWNlcxIdLmFwaS52MS5MaXN0TmFtZXNwYWNlc1JlcXVlc3QaHi5hcGkudjEuTGlzdE5hbWVzcGFjZXNSZXNwb25zZRJSCg9EZWxldGVOYW1lc3BhY2USHi5hcGkudjEuRGVsZXRlTmFtZXNwYWNlUmVxdWVzdBofLmFwaS52MS5EZWxldGVOYW1lc3BhY2VSZXNwb25zZRI6CgdWZXJzaW9uEhYuYXBpLnYxLlZlcnNpb25SZXF1ZXN0GhcuYXBpLnYxLlZlcnNpb25SZXNwb25zZRI6CgdMaXN0SVBzEhYuYXBpLnYxLkxpc3RJUHNSZXF1ZXN0GhcuYXBpLnYxLkxpc3RJUHNSZXNwb25zZWIGcHJvdG8z");
+  fileDesc("ChFhcGkvdjEvaXBhbS5wcm90bxIGYXBpLnYxIrABCgZQcmVmaXgSDAoEY2lkchgBIAEoCRITCgtwYXJlbnRfY2lkchgCIAEoCRIqCgZsYWJlbHMYCiADKAsyGi5hcGkudjEuUHJlZml4LkxhYmVsc0VudHJ5EigKC3Jlc2VydmF0aW9uGAsgASgOMhMuYXBpLnYxLlJlc2VydmF0aW9uGi0KC0xhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiNgoUQ3JlYXRlUHJlZml4UmVzcG9uc2USHgoGcHJlZml4GAEgASgLMg4uYXBpLnYxLlByZWZpeCI2ChREZWxldGVQcmVmaXhSZXNwb25zZRIeCgZwcmVmaXgYASABKAsyDi5hcGkudjEuUHJlZml4IjMKEUdldFByZWZpeFJlc3BvbnNlEh4KBnByZWZpeBgBIAEoCzIOLmFwaS52MS5QcmVmaXgiPAoaQWNxdWlyZUNoaWxkUHJlZml4UmVzcG9uc2USHgoGcHJlZml4GAEgASgLMg4uYXBpLnYxLlByZWZpeCI8ChpSZWxlYXNlQ2hpbGRQcmVmaXhSZXNwb25zZRIeCgZwcmVmaXgYASABKAsyDi5hcGkudjEuUHJlZml4ItsBChNDcmVhdGVQcmVmaXhSZXF1ZXN0EgwKBGNpZHIYASABKAkSFgoJbmFtZXNwYWNlGAIgASgJSACIAQESNwoGbGFiZWxzGAogAygLMicuYXBpLnYxLkNyZWF0ZVByZWZpeFJlcXVlc3QuTGFiZWxzRW50cnkSKAoLcmVzZXJ2YXRpb24YCyABKA4yEy5hcGkudjEuUmVzZXJ2YXRpb24aLQoLTGFiZWxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4AUIMCgpfbmFtZXNwYWNlIkkKE0RlbGV0ZVByZWZpeFJlcXVlc3QSDAoEY2lkchgBIAEoCRIWCgluYW1lc3BhY2UYAiABKAlIAIgBAUIMCgpfbmFtZXNwYWNlIkYKEEdldFByZWZpeFJlcXVlc3QSDAoEY2lkchgBIAEoCRIWCgluYW1lc3BhY2UYAiABKAlIAIgBAUIMCgpfbmFtZXNwYWNlIu0BChNMaXN0UHJlZml4ZXNSZXF1ZXN0EhYKCW5hbWVzcGFjZRgBIAEoCUgAiAEBEkYKDmxhYmVsX3NlbGVjdG9yGAogAygLMi4uYXBpLnYxLkxpc3RQcmVmaXhlc1JlcXVlc3QuTGFiZWxTZWxlY3RvckVudHJ5Eh0KEG92ZXJsYXBwaW5nX2NpZHIYCyABKAlIAYgBARo0ChJMYWJlbFNlbGVjdG9yRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4AUIMCgpfbmFtZXNwYWNlQhMKEV9vdmVybGFwcGluZ19jaWRyIjgKFExpc3RQcmVmaXhlc1Jlc3BvbnNlEiAKCHByZWZpeGVzGAEgAygLMg4uYXBpLnYxLlByZWZpeCJIChJQcmVmaXhVc2FnZVJlcXVlc3QSDAoEY2lkchgBIAEoCRIWCgluYW1lc3BhY2UYAiABKAlIAIgBAUIMCgpfbmFtZXNwYWNlIp4BChNQcmVmaXhVc2FnZVJlc3BvbnNlEhUKDWF2YWlsYWJsZV9pcHMYASABKAQSFAoMYWNxdWlyZWRfaXBzGAIgASgEEiMKG2F2YWlsYWJsZV9zbWFsbGVzdF9wcmVmaXhlcxgDIAEoBBIaChJhdmFpbGFibGVfcHJlZml4ZXMYBCADKAkSGQoRYWNxdWlyZWRfcHJlZml4ZXMYBSABKAQinwIKGUFjcXVpcmVDaGlsZFByZWZpeFJlcXVlc3QSDAoEY2lkchgBIAEoCRIOCgZsZW5ndGgYAiABKA0SFwoKY2hpbGRfY2lkchgDIAEoCUgAiAEBEhYKCW5hbWVzcGFjZRgEIAEoCUgBiAEBEj0KBmxhYmVscxgKIAMoCzItLmFwaS52MS5BY3F1aXJlQ2hpbGRQcmVmaXhSZXF1ZXN0LkxhYmVsc0VudHJ5EigKC3Jlc2VydmF0aW9uGAsgASgOMhMuYXBpLnYxLlJlc2VydmF0aW9uGi0KC0xhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAFCDQoLX2NoaWxkX2NpZHJCDAoKX25hbWVzcGFjZSJPChlSZWxlYXNlQ2hpbGRQcmVmaXhSZXF1ZXN0EgwKBGNpZHIYASABKAkSFgoJbmFtZXNwYWNlGAIgASgJSACIAQFCDAoKX25hbWVzcGFjZSJ+CgJJUBIKCgJpcBgBIAEoCRIVCg1wYXJlbnRfcHJlZml4GAIgASgJEiYKBmxhYmVscxgKIAMoCzIWLmFwaS52MS5JUC5MYWJlbHNFbnRyeRotCgtMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIsoBChBBY3F1aXJlSVBSZXF1ZXN0EhMKC3ByZWZpeF9jaWRyGAEgASgJEg8KAmlwGAIgASgJSACIAQESFgoJbmFtZXNwYWNlGAMgASgJSAGIAQESNAoGbGFiZWxzGAogAygLMiQuYXBpLnYxLkFjcXVpcmVJUFJlcXVlc3QuTGFiZWxzRW50cnkaLQoLTGFiZWxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4AUIFCgNfaXBCDAoKX25hbWVzcGFjZSJRChFBY3F1aXJlSVBSZXNwb25zZRIWCgJpcBgBIAEoCzIKLmFwaS52MS5JUBIWCgluYW1lc3BhY2UYAiABKAlIAIgBAUIMCgpfbmFtZXNwYWNlIlkKEFJlbGVhc2VJUFJlcXVlc3QSEwoLcHJlZml4X2NpZHIYASABKAkSCgoCaXAYAiABKAkSFgoJbmFtZXNwYWNlGAMgASgJSACIAQFCDAoKX25hbWVzcGFjZSIrChFSZWxlYXNlSVBSZXNwb25zZRIWCgJpcBgBIAEoCzIKLmFwaS52MS5JUCIzCgtEdW1wUmVxdWVzdBIWCgluYW1lc3BhY2UYASABKAlIAIgBAUIMCgpfbmFtZXNwYWNlIhwKDER1bXBSZXNwb25zZRIMCgRkdW1wGAEgASgJIkEKC0xvYWRSZXF1ZXN0EgwKBGR1bXAYASABKAkSFgoJbmFtZXNwYWNlGAIgASgJSACIAQFCDAoKX25hbWVzcGFjZSIOCgxMb2FkUmVzcG9uc2UiKwoWQ3JlYXRlTmFtZXNwYWNlUmVxdWVzdBIRCgluYW1lc3BhY2UYASABKAkiGQoXQ3JlYXRlTmFtZXNwYWNlUmVzcG9uc2UiFwoVTGlzdE5hbWVzcGFjZXNSZXF1ZXN0IisKFkxpc3ROYW1lc3BhY2VzUmVzcG9uc2USEQoJbmFtZXNwYWNlGAEgAygJIisKFkRlbGV0ZU5hbWVzcGFjZVJlcXVlc3QSEQoJbmFtZXNwYWNlGAEgASgJIhkKF0RlbGV0ZU5hbWVzcGFjZVJlc3BvbnNlIhAKDlZlcnNpb25SZXF1ZXN0IloKD1ZlcnNpb25SZXNwb25zZRIPCgd2ZXJzaW9uGAEgASgJEhAKCHJldmlzaW9uGAIgASgJEhAKCGdpdF9zaGExGAMgASgJEhIKCmJ1aWxkX2RhdGUYBCABKAkixAEKDkxpc3RJUHNSZXF1ZXN0EhMKC3ByZWZpeF9jaWRyGAEgASgJEhYKCW5hbWVzcGFjZRgCIAEoCUgAiAEBEkEKDmxhYmVsX3NlbGVjdG9yGAMgAygLMikuYXBpLnYxLkxpc3RJUHNSZXF1ZXN0LkxhYmVsU2VsZWN0b3JFbnRyeRo0ChJMYWJlbFNlbGVjdG9yRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4AUIMCgpfbmFtZXNwYWNlIkAKD0xpc3RJUHNSZXNwb25zZRILCgNpcHMYASADKAkSIAoMbGFiZWxsZWRfaXBzGAIgAygLMgouYXBpLnYxLklQIsMBChFBY3F1aXJlSVBzUmVxdWVzdBITCgtwcmVmaXhfY2lkchgBIAEoCRINCgVjb3VudBgCIAEoDRIWCgluYW1lc3BhY2UYAyABKAlIAIgBARI1CgZsYWJlbHMYBCADKAsyJS5hcGkudjEuQWNxdWlyZUlQc1JlcXVlc3QuTGFiZWxzRW50cnkaLQoLTGFiZWxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4AUIMCgpfbmFtZXNwYWNlIi0KEkFjcXVpcmVJUHNSZXNwb25zZRIXCgNpcHMYASADKAsyCi5hcGkudjEuSVAi1wEKEVJlbGVhc2VJUHNSZXF1ZXN0EhMKC3ByZWZpeF9jaWRyGAEgASgJEgsKA2lwcxgCIAMoCRIWCgluYW1lc3BhY2UYAyABKAlIAIgBARJECg5sYWJlbF9zZWxlY3RvchgEIAMoCzIsLmFwaS52MS5SZWxlYXNlSVBzUmVxdWVzdC5MYWJlbFNlbGVjdG9yRW50cnkaNAoSTGFiZWxTZWxlY3RvckVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAFCDAoKX25hbWVzcGFjZSItChJSZWxlYXNlSVBzUmVzcG9uc2USFwoDaXBzGAEgAygLMgouYXBpLnYxLklQIooCChtBY3F1aXJlQ2hpbGRQcmVmaXhlc1JlcXVlc3QSDAoEY2lkchgBIAEoCRIOCgZsZW5ndGgYAiABKA0SDQoFY291bnQYAyABKA0SFgoJbmFtZXNwYWNlGAQgASgJSACIAQESPwoGbGFiZWxzGAUgAygLMi8uYXBpLnYxLkFjcXVpcmVDaGlsZFByZWZpeGVzUmVxdWVzdC5MYWJlbHNFbnRyeRIoCgtyZXNlcnZhdGlvbhgGIAEoDjITLmFwaS52MS5SZXNlcnZhdGlvbhotCgtMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBQgwKCl9uYW1lc3BhY2UiQAocQWNxdWlyZUNoaWxkUHJlZml4ZXNSZXNwb25zZRIgCghwcmVmaXhlcxgBIAMoCzIOLmFwaS52MS5QcmVmaXgiUgobUmVsZWFzZUNoaWxkUHJlZml4ZXNSZXF1ZXN0Eg0KBWNpZHJzGAEgAygJEhYKCW5hbWVzcGFjZRgCIAEoCUgAiAEBQgwKCl9uYW1lc3BhY2UiQAocUmVsZWFzZUNoaWxkUHJlZml4ZXNSZXNwb25zZRIgCghwcmVmaXhlcxgBIAMoCzIOLmFwaS52MS5QcmVmaXgiTQoaUHJlZml4ZXNPdmVybGFwcGluZ1JlcXVlc3QSGQoRZXhpc3RpbmdfcHJlZml4ZXMYASADKAkSFAoMbmV3X3ByZWZpeGVzGAIgAygJInAKG1ByZWZpeGVzT3ZlcmxhcHBpbmdSZXNwb25zZRITCgtvdmVybGFwcGluZxgBIAEoCBIPCgdtZXNzYWdlGAIgASgJEhcKD2V4aXN0aW5nX3ByZWZpeBgDIAEoCRISCgpuZXdfcHJlZml4GAQgASgJKkAKC1Jlc2VydmF0aW9uEhsKF1JFU0VSVkFUSU9OX1VOU1BFQ0lGSUVEEAASFAoQUkVTRVJWQVRJT05fTk9ORRABMr0MCgtJcGFtU2VydmljZRJJCgxDcmVhdGVQcmVmaXgSGy5hcGkudjEuQ3JlYXRlUHJlZml4UmVxdWVzdBocLmFwaS52MS5DcmVhdGVQcmVmaXhSZXNwb25zZRJJCgxEZWxldGVQcmVmaXgSGy5hcGkudjEuRGVsZXRlUHJlZml4UmVxdWVzdBocLmFwaS52MS5EZWxldGVQcmVmaXhSZXNwb25zZRJACglHZXRQcmVmaXgSGC5hcGkudjEuR2V0UHJlZml4UmVxdWVzdBoZLmFwaS52MS5HZXRQcmVmaXhSZXNwb25zZRJJCgxMaXN0UHJlZml4ZXMSGy5hcGkudjEuTGlzdFByZWZpeGVzUmVxdWVzdBocLmFwaS52MS5MaXN0UHJlZml4ZXNSZXNwb25zZRJGCgtQcmVmaXhVc2FnZRIaLmFwaS52MS5QcmVmaXhVc2FnZVJlcXVlc3QaGy5hcGkudjEuUHJlZml4VXNhZ2VSZXNwb25zZRJbChJBY3F1aXJlQ2hpbGRQcmVmaXgSIS5hcGkudjEuQWNxdWlyZUNoaWxkUHJlZml4UmVxdWVzdBoiLmFwaS52MS5BY3F1aXJlQ2hpbGRQcmVmaXhSZXNwb25zZRJbChJSZWxlYXNlQ2hpbGRQcmVmaXgSIS5hcGkudjEuUmVsZWFzZUNoaWxkUHJlZml4UmVxdWVzdBoiLmFwaS52MS5SZWxlYXNlQ2hpbGRQcmVmaXhSZXNwb25zZRJACglBY3F1aXJlSVASGC5hcGkudjEuQWNxdWlyZUlQUmVxdWVzdBoZLmFwaS52MS5BY3F1aXJlSVBSZXNwb25zZRJACglSZWxlYXNlSVASGC5hcGkudjEuUmVsZWFzZUlQUmVxdWVzdBoZLmFwaS52MS5SZWxlYXNlSVBSZXNwb25zZRIxCgREdW1wEhMuYXBpLnYxLkR1bXBSZXF1ZXN0GhQuYXBpLnYxLkR1bXBSZXNwb25zZRIxCgRMb2FkEhMuYXBpLnYxLkxvYWRSZXF1ZXN0GhQuYXBpLnYxLkxvYWRSZXNwb25zZRJSCg9DcmVhdGVOYW1lc3BhY2USHi5hcGkudjEuQ3JlYXRlTmFtZXNwYWNlUmVxdWVzdBofLmFwaS52MS5DcmVhdGVOYW1lc3BhY2VSZXNwb25zZRJPCg5MaXN0TmFtZXNwYWNlcxIdLmFwaS52MS5MaXN0TmFtZXNwYWNlc1JlcXVlc3QaHi5hcGkudjEuTGlzdE5hbWVzcGFjZXNSZXNwb25zZRJSCg9EZWxldGVOYW1lc3BhY2USHi5hcGkudjEuRGVsZXRlTmFtZXNwYWNlUmVxdWVzdBofLmFwaS52MS5EZWxldGVOYW1lc3BhY2VSZXNwb25zZRI6CgdWZXJzaW9uEhYuYXBpLnYxLlZlcnNpb25SZXF1ZXN0GhcuYXBpLnYxLlZlcnNpb25SZXNwb25zZRI6CgdMaXN0SVBzEhYuYXBpLnYxLkxpc3RJUHNSZXF1ZXN0GhcuYXBpLnYxLkxpc3RJUHNSZXNwb25zZRJDCgpBY3F1aXJlSVBzEhkuYXBpLnYxLkFjcXVpcmVJUHNSZXF1ZXN0GhouYXBpLnYxLkFjcXVpcmVJUHNSZXNwb25zZRJDCgpSZWxlYXNlSVBzEhkuYXBpLnYxLlJlbGVhc2VJUHNSZXF1ZXN0GhouYXBpLnYxLlJlbGVhc2VJUHNSZXNwb25zZRJhChRBY3F1aXJlQ2hpbGRQcmVmaXhlcxIjLmFwaS52MS5BY3F1aXJlQ2hpbGRQcmVmaXhlc1JlcXVlc3QaJC5hcGkudjEuQWNxdWlyZUNoaWxkUHJlZml4ZXNSZXNwb25zZRJhChRSZWxlYXNlQ2hpbGRQcmVmaXhlcxIjLmFwaS52MS5SZWxlYXNlQ2hpbGRQcmVmaXhlc1JlcXVlc3QaJC5hcGkudjEuUmVsZWFzZUNoaWxkUHJlZml4ZXNSZXNwb25zZRJeChNQcmVmaXhlc092ZXJsYXBwaW5nEiIuYXBpLnYxLlByZWZpeGVzT3ZlcmxhcHBpbmdSZXF1ZXN0GiMuYXBpLnYxLlByZWZpeGVzT3ZlcmxhcHBpbmdSZXNwb25zZWIGcHJvdG8z");
 
 /**
  * @generated from message api.v1.Prefix
@@ -29,6 +30,20 @@ export type Prefix = Message<"api.v1.Prefix"> & {
    * @generated from field: string parent_cidr = 2;
    */
   parentCidr: string;
+
+  /**
+   * Extension (go-ipam #99): the prefix's labels.
+   *
+   * @generated from field: map<string, string> labels = 10;
+   */
+  labels: { [key: string]: string };
+
+  /**
+   * Extension (go-ipam #23).
+   *
+   * @generated from field: api.v1.Reservation reservation = 11;
+   */
+  reservation: Reservation;
 };
 
 /**
@@ -136,6 +151,20 @@ export type CreatePrefixRequest = Message<"api.v1.CreatePrefixRequest"> & {
    * @generated from field: optional string namespace = 2;
    */
   namespace?: string | undefined;
+
+  /**
+   * Extension: labels of the new prefix (at most 16; keys 1-63 characters, values at most 255).
+   *
+   * @generated from field: map<string, string> labels = 10;
+   */
+  labels: { [key: string]: string };
+
+  /**
+   * Extension: the default is go-ipam's reservation.
+   *
+   * @generated from field: api.v1.Reservation reservation = 11;
+   */
+  reservation: Reservation;
 };
 
 /**
@@ -197,6 +226,20 @@ export type ListPrefixesRequest = Message<"api.v1.ListPrefixesRequest"> & {
    * @generated from field: optional string namespace = 1;
    */
   namespace?: string | undefined;
+
+  /**
+   * Extension: only prefixes carrying every one of these labels.
+   *
+   * @generated from field: map<string, string> label_selector = 10;
+   */
+  labelSelector: { [key: string]: string };
+
+  /**
+   * Extension (go-ipam #180): only prefixes, children included, that overlap this CIDR.
+   *
+   * @generated from field: optional string overlapping_cidr = 11;
+   */
+  overlappingCidr?: string | undefined;
 };
 
 /**
@@ -305,6 +348,20 @@ export type AcquireChildPrefixRequest = Message<"api.v1.AcquireChildPrefixReques
    * @generated from field: optional string namespace = 4;
    */
   namespace?: string | undefined;
+
+  /**
+   * Extension: labels of the child.
+   *
+   * @generated from field: map<string, string> labels = 10;
+   */
+  labels: { [key: string]: string };
+
+  /**
+   * Extension: the child's own reservation (not inherited from the parent); default go-ipam's.
+   *
+   * @generated from field: api.v1.Reservation reservation = 11;
+   */
+  reservation: Reservation;
 };
 
 /**
@@ -349,6 +406,13 @@ export type IP = Message<"api.v1.IP"> & {
    * @generated from field: string parent_prefix = 2;
    */
   parentPrefix: string;
+
+  /**
+   * Extension: the address's labels.
+   *
+   * @generated from field: map<string, string> labels = 10;
+   */
+  labels: { [key: string]: string };
 };
 
 /**
@@ -376,6 +440,13 @@ export type AcquireIPRequest = Message<"api.v1.AcquireIPRequest"> & {
    * @generated from field: optional string namespace = 3;
    */
   namespace?: string | undefined;
+
+  /**
+   * Extension: labels of the acquired address.
+   *
+   * @generated from field: map<string, string> labels = 10;
+   */
+  labels: { [key: string]: string };
 };
 
 /**
@@ -668,6 +739,13 @@ export type ListIPsRequest = Message<"api.v1.ListIPsRequest"> & {
    * @generated from field: optional string namespace = 2;
    */
   namespace?: string | undefined;
+
+  /**
+   * Only addresses carrying every one of these labels.
+   *
+   * @generated from field: map<string, string> label_selector = 3;
+   */
+  labelSelector: { [key: string]: string };
 };
 
 /**
@@ -685,6 +763,13 @@ export type ListIPsResponse = Message<"api.v1.ListIPsResponse"> & {
    * @generated from field: repeated string ips = 1;
    */
   ips: string[];
+
+  /**
+   * Of the listed addresses, those with labels, in address order, with their labels.
+   *
+   * @generated from field: repeated api.v1.IP labelled_ips = 2;
+   */
+  labelledIps: IP[];
 };
 
 /**
@@ -693,6 +778,306 @@ export type ListIPsResponse = Message<"api.v1.ListIPsResponse"> & {
  */
 export const ListIPsResponseSchema: GenMessage<ListIPsResponse> = /*@__PURE__*/
   messageDesc(file_api_v1_ipam, 33);
+
+/**
+ * @generated from message api.v1.AcquireIPsRequest
+ */
+export type AcquireIPsRequest = Message<"api.v1.AcquireIPsRequest"> & {
+  /**
+   * @generated from field: string prefix_cidr = 1;
+   */
+  prefixCidr: string;
+
+  /**
+   * From 1 to 4096.
+   *
+   * @generated from field: uint32 count = 2;
+   */
+  count: number;
+
+  /**
+   * @generated from field: optional string namespace = 3;
+   */
+  namespace?: string | undefined;
+
+  /**
+   * Attached to every acquired address.
+   *
+   * @generated from field: map<string, string> labels = 4;
+   */
+  labels: { [key: string]: string };
+};
+
+/**
+ * Describes the message api.v1.AcquireIPsRequest.
+ * Use `create(AcquireIPsRequestSchema)` to create a new message.
+ */
+export const AcquireIPsRequestSchema: GenMessage<AcquireIPsRequest> = /*@__PURE__*/
+  messageDesc(file_api_v1_ipam, 34);
+
+/**
+ * @generated from message api.v1.AcquireIPsResponse
+ */
+export type AcquireIPsResponse = Message<"api.v1.AcquireIPsResponse"> & {
+  /**
+   * In address order.
+   *
+   * @generated from field: repeated api.v1.IP ips = 1;
+   */
+  ips: IP[];
+};
+
+/**
+ * Describes the message api.v1.AcquireIPsResponse.
+ * Use `create(AcquireIPsResponseSchema)` to create a new message.
+ */
+export const AcquireIPsResponseSchema: GenMessage<AcquireIPsResponse> = /*@__PURE__*/
+  messageDesc(file_api_v1_ipam, 35);
+
+/**
+ * Either `ips` (1 to 4096 addresses of `prefix_cidr`; the call fails naming the first one not held) or
+ * `label_selector` (every address carrying all of these labels, in `prefix_cidr` or, when it is empty, in the
+ * whole namespace).
+ *
+ * @generated from message api.v1.ReleaseIPsRequest
+ */
+export type ReleaseIPsRequest = Message<"api.v1.ReleaseIPsRequest"> & {
+  /**
+   * @generated from field: string prefix_cidr = 1;
+   */
+  prefixCidr: string;
+
+  /**
+   * @generated from field: repeated string ips = 2;
+   */
+  ips: string[];
+
+  /**
+   * @generated from field: optional string namespace = 3;
+   */
+  namespace?: string | undefined;
+
+  /**
+   * @generated from field: map<string, string> label_selector = 4;
+   */
+  labelSelector: { [key: string]: string };
+};
+
+/**
+ * Describes the message api.v1.ReleaseIPsRequest.
+ * Use `create(ReleaseIPsRequestSchema)` to create a new message.
+ */
+export const ReleaseIPsRequestSchema: GenMessage<ReleaseIPsRequest> = /*@__PURE__*/
+  messageDesc(file_api_v1_ipam, 36);
+
+/**
+ * @generated from message api.v1.ReleaseIPsResponse
+ */
+export type ReleaseIPsResponse = Message<"api.v1.ReleaseIPsResponse"> & {
+  /**
+   * The released addresses with the labels they had.
+   *
+   * @generated from field: repeated api.v1.IP ips = 1;
+   */
+  ips: IP[];
+};
+
+/**
+ * Describes the message api.v1.ReleaseIPsResponse.
+ * Use `create(ReleaseIPsResponseSchema)` to create a new message.
+ */
+export const ReleaseIPsResponseSchema: GenMessage<ReleaseIPsResponse> = /*@__PURE__*/
+  messageDesc(file_api_v1_ipam, 37);
+
+/**
+ * @generated from message api.v1.AcquireChildPrefixesRequest
+ */
+export type AcquireChildPrefixesRequest = Message<"api.v1.AcquireChildPrefixesRequest"> & {
+  /**
+   * @generated from field: string cidr = 1;
+   */
+  cidr: string;
+
+  /**
+   * @generated from field: uint32 length = 2;
+   */
+  length: number;
+
+  /**
+   * From 1 to 4096.
+   *
+   * @generated from field: uint32 count = 3;
+   */
+  count: number;
+
+  /**
+   * @generated from field: optional string namespace = 4;
+   */
+  namespace?: string | undefined;
+
+  /**
+   * @generated from field: map<string, string> labels = 5;
+   */
+  labels: { [key: string]: string };
+
+  /**
+   * @generated from field: api.v1.Reservation reservation = 6;
+   */
+  reservation: Reservation;
+};
+
+/**
+ * Describes the message api.v1.AcquireChildPrefixesRequest.
+ * Use `create(AcquireChildPrefixesRequestSchema)` to create a new message.
+ */
+export const AcquireChildPrefixesRequestSchema: GenMessage<AcquireChildPrefixesRequest> = /*@__PURE__*/
+  messageDesc(file_api_v1_ipam, 38);
+
+/**
+ * @generated from message api.v1.AcquireChildPrefixesResponse
+ */
+export type AcquireChildPrefixesResponse = Message<"api.v1.AcquireChildPrefixesResponse"> & {
+  /**
+   * @generated from field: repeated api.v1.Prefix prefixes = 1;
+   */
+  prefixes: Prefix[];
+};
+
+/**
+ * Describes the message api.v1.AcquireChildPrefixesResponse.
+ * Use `create(AcquireChildPrefixesResponseSchema)` to create a new message.
+ */
+export const AcquireChildPrefixesResponseSchema: GenMessage<AcquireChildPrefixesResponse> = /*@__PURE__*/
+  messageDesc(file_api_v1_ipam, 39);
+
+/**
+ * @generated from message api.v1.ReleaseChildPrefixesRequest
+ */
+export type ReleaseChildPrefixesRequest = Message<"api.v1.ReleaseChildPrefixesRequest"> & {
+  /**
+   * 1 to 4096 child prefixes; each is checked against the state before the call.
+   *
+   * @generated from field: repeated string cidrs = 1;
+   */
+  cidrs: string[];
+
+  /**
+   * @generated from field: optional string namespace = 2;
+   */
+  namespace?: string | undefined;
+};
+
+/**
+ * Describes the message api.v1.ReleaseChildPrefixesRequest.
+ * Use `create(ReleaseChildPrefixesRequestSchema)` to create a new message.
+ */
+export const ReleaseChildPrefixesRequestSchema: GenMessage<ReleaseChildPrefixesRequest> = /*@__PURE__*/
+  messageDesc(file_api_v1_ipam, 40);
+
+/**
+ * @generated from message api.v1.ReleaseChildPrefixesResponse
+ */
+export type ReleaseChildPrefixesResponse = Message<"api.v1.ReleaseChildPrefixesResponse"> & {
+  /**
+   * @generated from field: repeated api.v1.Prefix prefixes = 1;
+   */
+  prefixes: Prefix[];
+};
+
+/**
+ * Describes the message api.v1.ReleaseChildPrefixesResponse.
+ * Use `create(ReleaseChildPrefixesResponseSchema)` to create a new message.
+ */
+export const ReleaseChildPrefixesResponseSchema: GenMessage<ReleaseChildPrefixesResponse> = /*@__PURE__*/
+  messageDesc(file_api_v1_ipam, 41);
+
+/**
+ * At most 4096 prefixes in each list.
+ *
+ * @generated from message api.v1.PrefixesOverlappingRequest
+ */
+export type PrefixesOverlappingRequest = Message<"api.v1.PrefixesOverlappingRequest"> & {
+  /**
+   * @generated from field: repeated string existing_prefixes = 1;
+   */
+  existingPrefixes: string[];
+
+  /**
+   * @generated from field: repeated string new_prefixes = 2;
+   */
+  newPrefixes: string[];
+};
+
+/**
+ * Describes the message api.v1.PrefixesOverlappingRequest.
+ * Use `create(PrefixesOverlappingRequestSchema)` to create a new message.
+ */
+export const PrefixesOverlappingRequestSchema: GenMessage<PrefixesOverlappingRequest> = /*@__PURE__*/
+  messageDesc(file_api_v1_ipam, 42);
+
+/**
+ * @generated from message api.v1.PrefixesOverlappingResponse
+ */
+export type PrefixesOverlappingResponse = Message<"api.v1.PrefixesOverlappingResponse"> & {
+  /**
+   * @generated from field: bool overlapping = 1;
+   */
+  overlapping: boolean;
+
+  /**
+   * go-ipam's error text for the first overlapping pair (existing in order, then new):
+   * "<new> overlaps <existing>"; empty when none overlap.
+   *
+   * @generated from field: string message = 2;
+   */
+  message: string;
+
+  /**
+   * That pair, each printed as given once parsed (host bits kept, as go-ipam prints them).
+   *
+   * @generated from field: string existing_prefix = 3;
+   */
+  existingPrefix: string;
+
+  /**
+   * @generated from field: string new_prefix = 4;
+   */
+  newPrefix: string;
+};
+
+/**
+ * Describes the message api.v1.PrefixesOverlappingResponse.
+ * Use `create(PrefixesOverlappingResponseSchema)` to create a new message.
+ */
+export const PrefixesOverlappingResponseSchema: GenMessage<PrefixesOverlappingResponse> = /*@__PURE__*/
+  messageDesc(file_api_v1_ipam, 43);
+
+/**
+ * Extension (go-ipam #23): which addresses a prefix reserves when it is created.
+ *
+ * @generated from enum api.v1.Reservation
+ */
+export enum Reservation {
+  /**
+   * go-ipam's: the first address of the prefix and, for IPv4, the last.
+   *
+   * @generated from enum value: RESERVATION_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * None: every address can be acquired (point-to-point /31 and /127, loopback pools).
+   *
+   * @generated from enum value: RESERVATION_NONE = 1;
+   */
+  NONE = 1,
+}
+
+/**
+ * Describes the enum api.v1.Reservation.
+ */
+export const ReservationSchema: GenEnum<Reservation> = /*@__PURE__*/
+  enumDesc(file_api_v1_ipam, 0);
 
 /**
  * @generated from service api.v1.IpamService
@@ -827,6 +1212,55 @@ export const IpamService: GenService<{
     methodKind: "unary";
     input: typeof ListIPsRequestSchema;
     output: typeof ListIPsResponseSchema;
+  },
+  /**
+   * Extensions (go-ipam #77): bulk calls. Each is one command committed as one batch: all or nothing.
+   * The lowest `count` free addresses of a prefix (count from 1 to 4096).
+   *
+   * @generated from rpc api.v1.IpamService.AcquireIPs
+   */
+  acquireIPs: {
+    methodKind: "unary";
+    input: typeof AcquireIPsRequestSchema;
+    output: typeof AcquireIPsResponseSchema;
+  },
+  /**
+   * The listed addresses of a prefix, or every address matching a label selector.
+   *
+   * @generated from rpc api.v1.IpamService.ReleaseIPs
+   */
+  releaseIPs: {
+    methodKind: "unary";
+    input: typeof ReleaseIPsRequestSchema;
+    output: typeof ReleaseIPsResponseSchema;
+  },
+  /**
+   * `count` best-fit child prefixes, as that many AcquireChildPrefix calls in a row would take them.
+   *
+   * @generated from rpc api.v1.IpamService.AcquireChildPrefixes
+   */
+  acquireChildPrefixes: {
+    methodKind: "unary";
+    input: typeof AcquireChildPrefixesRequestSchema;
+    output: typeof AcquireChildPrefixesResponseSchema;
+  },
+  /**
+   * @generated from rpc api.v1.IpamService.ReleaseChildPrefixes
+   */
+  releaseChildPrefixes: {
+    methodKind: "unary";
+    input: typeof ReleaseChildPrefixesRequestSchema;
+    output: typeof ReleaseChildPrefixesResponseSchema;
+  },
+  /**
+   * Extension (go-ipam #180): go-ipam's PrefixesOverlapping(existing, new), on no namespace.
+   *
+   * @generated from rpc api.v1.IpamService.PrefixesOverlapping
+   */
+  prefixesOverlapping: {
+    methodKind: "unary";
+    input: typeof PrefixesOverlappingRequestSchema;
+    output: typeof PrefixesOverlappingResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_api_v1_ipam, 0);
