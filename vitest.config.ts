@@ -16,6 +16,7 @@ const STORE_SUITES = [
   "test/worker/error-accounting.test.ts",
   "test/worker/namespace-object.test.ts",
   "test/worker/storage.test.ts",
+  "test/worker/features.test.ts",
   "test/worker/stores/**/*.test.ts",
 ];
 

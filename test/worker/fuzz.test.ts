@@ -93,6 +93,16 @@ const badNamespace = fc.oneof(
 
 const namespaceField = fc.oneof({ weight: 3, arbitrary: fc.constant(FUZZ_NS) }, { weight: 1, arbitrary: badNamespace });
 
+/** Labels no call may accept: bad keys, too long, too many, control characters. */
+const badLabels: fc.Arbitrary<Record<string, string>> = fc.oneof(
+  fc.string({ maxLength: 10 }).map((k) => ({ [` ${k}`]: "v" })),
+  fc.integer({ min: 64, max: 300 }).map((n) => ({ ["k".repeat(n)]: "v" })),
+  fc.integer({ min: 256, max: 2000 }).map((n) => ({ k: "v".repeat(n) })),
+  fc.integer({ min: 17, max: 40 }).map((n) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, "v"]))),
+  fc.constantFrom<Record<string, string>>({ k: "a\u0000b" }, { "": "v" }, { "-a": "v" }, { "a=b": "v" }, { "é": "v" }),
+);
+const badCount = fc.oneof(fc.constant(0), fc.integer({ min: 4097, max: 0xffffffff }));
+
 type Typed = { rpc: string; call: (c: IpamClient) => Promise<unknown> };
 
 const typedRequest: fc.Arbitrary<Typed> = fc.oneof(
@@ -128,6 +138,44 @@ const typedRequest: fc.Arbitrary<Typed> = fc.oneof(
   })),
   badNamespace.map((namespace) => ({ rpc: "deleteNamespace", call: (c: IpamClient) => c.deleteNamespace({ namespace }) })),
   badNamespace.map((namespace) => ({ rpc: "listPrefixes", call: (c: IpamClient) => c.listPrefixes({ namespace }) })),
+  // The extensions: bulk calls, labels, selectors, overlap checks, each with one bad part.
+  fc.tuple(badCidr, fc.integer({ min: 1, max: 5 }), namespaceField).map(([prefixCidr, count, namespace]) => ({
+    rpc: "acquireIPs",
+    call: (c: IpamClient) => c.acquireIPs({ prefixCidr, count, namespace }),
+  })),
+  fc.tuple(badCount, namespaceField).map(([count, namespace]) => ({ rpc: "acquireIPs(count)", call: (c: IpamClient) => c.acquireIPs({ prefixCidr: V4, count, namespace }) })),
+  badLabels.map((labels) => ({ rpc: "acquireIPs(labels)", call: (c: IpamClient) => c.acquireIPs({ prefixCidr: V4, count: 2, labels, namespace: FUZZ_NS }) })),
+  badLabels.map((labels) => ({ rpc: "acquireIP(labels)", call: (c: IpamClient) => c.acquireIP({ prefixCidr: V6, labels, namespace: FUZZ_NS }) })),
+  badLabels.map((labels) => ({ rpc: "createPrefix(labels)", call: (c: IpamClient) => c.createPrefix({ cidr: "10.251.0.0/16", labels, namespace: FUZZ_NS }) })),
+  fc.tuple(badLabels, fc.boolean()).map(([labelSelector, everywhere]) => ({
+    rpc: "releaseIPs(selector)",
+    call: (c: IpamClient) => c.releaseIPs({ prefixCidr: everywhere ? "" : V4, labelSelector, namespace: FUZZ_NS }),
+  })),
+  fc.tuple(fc.array(badIp, { minLength: 1, maxLength: 3 }), namespaceField).map(([ips, namespace]) => ({
+    rpc: "releaseIPs",
+    call: (c: IpamClient) => c.releaseIPs({ prefixCidr: V4, ips, namespace }),
+  })),
+  fc.tuple(badCidr, namespaceField).map(([prefixCidr, namespace]) => ({
+    rpc: "releaseIPs(prefix)",
+    call: (c: IpamClient) => c.releaseIPs({ prefixCidr, ips: ["10.250.0.1"], namespace }),
+  })),
+  fc.tuple(fc.oneof(badLength, fc.constant(24)), badCount).map(([length, count]) => ({
+    rpc: "acquireChildPrefixes",
+    call: (c: IpamClient) => c.acquireChildPrefixes({ cidr: V4, length, count, namespace: FUZZ_NS }),
+  })),
+  fc.array(badCidr, { minLength: 1, maxLength: 3 }).map((cidrs) => ({
+    rpc: "releaseChildPrefixes",
+    call: (c: IpamClient) => c.releaseChildPrefixes({ cidrs, namespace: FUZZ_NS }),
+  })),
+  badLabels.map((labelSelector) => ({ rpc: "listIPs(selector)", call: (c: IpamClient) => c.listIPs({ prefixCidr: V4, labelSelector, namespace: FUZZ_NS }) })),
+  fc.oneof(badLabels.map((labelSelector) => ({ labelSelector })), badCidr.filter((s) => s !== "").map((overlappingCidr) => ({ overlappingCidr }))).map((filter) => ({
+    rpc: "listPrefixes(filter)",
+    call: (c: IpamClient) => c.listPrefixes({ ...filter, namespace: FUZZ_NS }),
+  })),
+  fc.tuple(fc.array(fc.constantFrom(V4, V6), { minLength: 1, maxLength: 3 }), badCidr).map(([existingPrefixes, bad]) => ({
+    rpc: "prefixesOverlapping",
+    call: (c: IpamClient) => c.prefixesOverlapping({ existingPrefixes, newPrefixes: ["192.0.2.0/24", bad] }),
+  })),
   fc.tuple(fc.constantFrom("{", "[{", '[{"Cidr":5}]', '{"Cidr":"10.0.0.0/8"}', "[1,2]", '[{"Cidr":"10.0.0.0/33"}]', "x"), namespaceField).map(
     ([dump, namespace]) => ({ rpc: "load", call: (c: IpamClient) => c.load({ dump, namespace }) }),
   ),
