@@ -2,7 +2,7 @@
 // Nothing here talks to the network or prints; bad usage throws UsageError, which main.ts turns into the
 // usage text on stderr and exit code 2.
 import { parseArgs } from "node:util";
-import { type CommandSpec, type Flag, commandTitle, commandsOf, findCommand, groupNamed } from "./spec";
+import { type CommandSpec, type Flag, REPEATABLE, commandTitle, commandsOf, findCommand, groupNamed } from "./spec";
 
 export const DEFAULT_ENDPOINT = "http://localhost:8787";
 
@@ -28,9 +28,12 @@ export interface Connection {
   token?: string;
 }
 
+/** Every value of the repeatable flags, in the order given. */
+export type FlagLists = Partial<Record<Flag, string[]>>;
+
 export type Invocation =
   | { kind: "help"; topic: HelpTopic }
-  | { kind: "run"; spec: CommandSpec; flags: Partial<Record<Flag, string>>; connection: Connection };
+  | { kind: "run"; spec: CommandSpec; flags: Partial<Record<Flag, string>>; lists: FlagLists; connection: Connection };
 
 const OPTIONS = {
   endpoint: { type: "string" },
@@ -41,10 +44,15 @@ const OPTIONS = {
   parent: { type: "string" },
   length: { type: "string" },
   prefix: { type: "string" },
-  ip: { type: "string" },
+  ip: { type: "string", multiple: true },
   file: { type: "string" },
   name: { type: "string" },
   namespace: { type: "string" },
+  count: { type: "string" },
+  label: { type: "string", multiple: true },
+  reserve: { type: "string" },
+  existing: { type: "string", multiple: true },
+  new: { type: "string", multiple: true },
 } as const;
 
 const GLOBAL_OPTIONS = new Set(["endpoint", "grpc-server-endpoint", "token", "help"]);
@@ -65,19 +73,52 @@ export function parseCommandLine(argv: string[], env: Record<string, string | un
 
   const { spec, rest } = resolveCommand(words);
   const flags: Partial<Record<Flag, string>> = {};
+  const lists: FlagLists = {};
   for (const [key, value] of Object.entries(values)) {
     if (GLOBAL_OPTIONS.has(key) || value === undefined) continue;
     const nameAlias = key === "namespace" && spec.positionalName; // `namespace create --namespace NAME`
     if (!(key in spec.flags) && !nameAlias) throw new UsageError(`flag --${key} is not valid for "${commandTitle(spec)}"`, { spec });
-    flags[key as Flag] = value as string;
+    if (Array.isArray(value)) {
+      lists[key as Flag] = value;
+      flags[key as Flag] = value[value.length - 1]; // a flag this command does not repeat: the last one wins
+    } else flags[key as Flag] = value as string;
   }
   takeName(spec, flags, rest);
-  for (const flag of spec.required) {
+  const exempt = spec.requiredUnless !== undefined && flags[spec.requiredUnless] !== undefined;
+  for (const flag of exempt ? [] : spec.required) {
     if (flags[flag] === undefined) throw new UsageError(`"${commandTitle(spec)}" needs --${flag}`, { spec });
   }
   if (flags.length !== undefined) checkLength(flags.length, spec);
+  checkExtensionFlags(spec, flags, lists);
 
-  return { kind: "run", spec, flags, connection: connection(values, env) };
+  return { kind: "run", spec, flags, lists: repeatedOnly(spec, lists), connection: connection(values, env) };
+}
+
+/** The lists of the flags this command repeats; other flags keep only their last value (in `flags`). */
+function repeatedOnly(spec: CommandSpec, lists: FlagLists): FlagLists {
+  const out: FlagLists = {};
+  for (const flag of spec.repeatable ?? []) if (REPEATABLE.has(flag) && lists[flag] !== undefined) out[flag] = lists[flag];
+  return out;
+}
+
+/** --count, --label, --reserve and their combinations. */
+function checkExtensionFlags(spec: CommandSpec, flags: Partial<Record<Flag, string>>, lists: FlagLists): void {
+  const title = commandTitle(spec);
+  if (flags.count !== undefined && !/^[0-9]+$/.test(flags.count))
+    throw new UsageError(`--count must be a whole number (1 to 4096), not "${flags.count}"`, { spec });
+  if (flags.count !== undefined && flags.ip !== undefined) throw new UsageError(`"${title}" takes --count or --ip, not both`, { spec });
+  for (const label of lists.label ?? []) parseLabel(label, spec);
+  if (flags.reserve !== undefined && flags.reserve !== "none" && flags.reserve !== "default")
+    throw new UsageError(`--reserve must be "none" or "default", not "${flags.reserve}"`, { spec });
+  if (spec.requiredUnless !== undefined && flags[spec.requiredUnless] !== undefined && flags.ip !== undefined)
+    throw new UsageError(`"${title}" takes --ip or --${spec.requiredUnless}, not both`, { spec });
+}
+
+/** `KEY=VALUE` (the value may hold "=" and may be empty); the server checks the key and value themselves. */
+export function parseLabel(text: string, spec?: CommandSpec): [string, string] {
+  const at = text.indexOf("=");
+  if (at <= 0) throw new UsageError(`--label must be KEY=VALUE, not "${text}"`, spec ? { spec } : {});
+  return [text.slice(0, at), text.slice(at + 1)];
 }
 
 function resolveCommand(words: string[]): { spec: CommandSpec; rest: string[] } {

@@ -9,10 +9,19 @@ export const prefixCreated = (cidr: string) => `prefix:${q(cidr)} created`;
 export const prefixDeleted = (cidr: string) => `prefix:${q(cidr)} deleted`;
 export const childCreated = (cidr: string, parent: string) => `child prefix:${q(cidr)} from ${q(parent)} created`;
 export const childReleased = (cidr: string, parent: string) => `child prefix:${q(cidr)} from ${q(parent)} released`;
-export const prefixLine = (cidr: string, parent: string) => `Prefix:${q(cidr)} parent:${q(parent)}`;
+/** A prefix, with its labels and reservation only when it has them (so go-ipam's line otherwise). */
+export const prefixLine = (cidr: string, parent: string, labels: Record<string, string> = {}, reserveNone = false) =>
+  `Prefix:${q(cidr)} parent:${q(parent)}${labelsPart(labels)}${reserveNone ? ` reservation:${q("none")}` : ""}`;
 export const ipAcquired = (ip: string) => `ip:${q(ip)} acquired`;
 export const ipReleased = (ip: string) => `ip:${q(ip)} released`;
-export const ipLine = (ip: string) => `ip:${q(ip)}`;
+export const ipLine = (ip: string, labels: Record<string, string> = {}) => `ip:${q(ip)}${labelsPart(labels)}`;
+export const overlapLine = (message: string) => (message === "" ? "no overlap" : message);
+
+/** ` labels:"k1=v1,k2=v2"` (keys sorted, as the server answers them), or nothing. */
+function labelsPart(labels: Record<string, string>): string {
+  const entries = Object.entries(labels);
+  return entries.length === 0 ? "" : ` labels:${q(entries.map(([k, v]) => `${k}=${v}`).join(","))}`;
+}
 export const namespaceCreated = (name: string) => `namespace:${q(name)} created`;
 export const namespaceDeleted = (name: string) => `namespace:${q(name)} deleted`;
 export const namespaceLine = (name: string) => `Namespace:${q(name)}`;

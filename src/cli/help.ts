@@ -11,15 +11,22 @@ const METAVAR: Record<Flag, string> = {
   file: "FILE",
   name: "NAME",
   namespace: "NAME",
+  count: "N",
+  label: "KEY=VALUE",
+  reserve: "none",
+  existing: "CIDR",
+  new: "CIDR",
 };
 
 function synopsis(spec: CommandSpec): string {
+  if (spec.synopsis !== undefined) return `${commandTitle(spec)} ${spec.synopsis}`;
   const parts = [commandTitle(spec)];
   if (spec.positionalName) parts.push("NAME");
   for (const flag of Object.keys(spec.flags) as Flag[]) {
     if (spec.positionalName && flag === "name") continue;
     const f = `--${flag} ${METAVAR[flag]}`;
-    parts.push(spec.required.includes(flag) ? f : `[${f}]`);
+    const again = spec.repeatable?.includes(flag) ? "..." : "";
+    parts.push(spec.required.includes(flag) ? `${f}${again}` : `[${f}]${again}`);
   }
   return parts.join(" ");
 }
@@ -38,15 +45,25 @@ function commandHelp(spec: CommandSpec): string[] {
   const flags = Object.entries(spec.flags) as [Flag, string][];
   if (flags.length > 0) {
     lines.push("", "Flags:");
-    for (const [flag, text] of flags) lines.push(`  --${flag.padEnd(10)} ${text}${spec.required.includes(flag) ? " (required)" : ""}`);
+    for (const [flag, text] of flags) {
+      const notes = [spec.required.includes(flag) ? (spec.requiredUnless ? `required without --${spec.requiredUnless}` : "required") : "", spec.repeatable?.includes(flag) ? "repeatable" : ""];
+      const note = notes.filter((n) => n !== "").join(", ");
+      lines.push(`  --${flag.padEnd(10)} ${text}${note === "" ? "" : ` (${note})`}`);
+    }
     if (spec.positionalName) lines.push("  (the name may also be given as a positional argument or as --namespace)");
   }
   return lines;
 }
 
+/** Most columns a usage line takes in a listing before its summary goes on the next line. */
+const LISTING_WIDTH = 56;
+
 function listing(specs: CommandSpec[]): string[] {
-  const width = Math.max(...specs.map((s) => synopsis(s).length));
-  return specs.map((s) => `  ${synopsis(s).padEnd(width)}  ${s.summary}`);
+  const width = Math.min(LISTING_WIDTH, Math.max(...specs.map((s) => synopsis(s).length)));
+  return specs.flatMap((s) => {
+    const line = synopsis(s);
+    return line.length <= width ? [`  ${line.padEnd(width)}  ${s.summary}`] : [`  ${line}`, `  ${"".padEnd(width)}  ${s.summary}`];
+  });
 }
 
 export function helpText(topic: HelpTopic): string {

@@ -30,7 +30,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
   }
   const run = runnerFor(commandTitle(inv.spec));
   try {
-    const lines = await run(connect(inv.connection), inv.flags, io);
+    const lines = await run(connect(inv.connection), inv.flags, io, inv.lists);
     if (lines.length > 0) await io.stdout(lines.join("\n") + "\n");
     return 0;
   } catch (e) {

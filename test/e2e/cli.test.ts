@@ -58,13 +58,13 @@ describe("ipam CLI: help and usage", () => {
     const all = await ipam(["--help"]);
     expect(all.code).toBe(0);
     expect(all.stdout).toContain("Usage: ipam <command> [flags]");
-    expect(all.stdout).toContain("prefix create --cidr CIDR [--namespace NAME]");
+    expect(all.stdout).toContain("prefix create --cidr CIDR [--label KEY=VALUE]... [--reserve none] [--namespace NAME]");
     expect(all.stdout).toContain("namespace create NAME");
     const one = await ipam(["help", "ip", "release"]);
     expect(one.code).toBe(0);
-    expect(one.stdout).toMatch(/^Usage: ipam ip release --ip IP --prefix CIDR \[--namespace NAME\]\n/);
+    expect(one.stdout.split("\n")[0]).toBe("Usage: ipam ip release (--ip IP... --prefix CIDR | --label KEY=VALUE... [--prefix CIDR]) [--namespace NAME]");
     const h = await ipam(["prefix", "acquire", "-h"]);
-    expect(h.stdout).toMatch(/^Usage: ipam prefix acquire --parent CIDR --length N \[--namespace NAME\]\n/);
+    expect(h.stdout.split("\n")[0]).toBe("Usage: ipam prefix acquire --parent CIDR --length N [--count N] [--label KEY=VALUE]... [--reserve none] [--namespace NAME]");
   });
 
   it("answers bad usage with the problem and the usage text on stderr, exit 2", async () => {
@@ -81,6 +81,12 @@ describe("ipam CLI: help and usage", () => {
     usage(await ipam(["prefix", "list", "extra"]), 'unexpected argument "extra"', "Usage: ipam prefix list");
     usage(await ipam(["namespace", "create", "a", "--name", "b"]), "the namespace's name is given twice, with different values", "Usage: ipam namespace create NAME");
     usage(await ipam(["version", "--endpoint", "ftp://x"]), 'endpoint "ftp://x" must be an http:// or https:// URL', "Usage: ipam <command> [flags]");
+    usage(await ipam(["ip", "acquire", "--prefix", "10.0.0.0/8", "--count", "x"]), '--count must be a whole number (1 to 4096), not "x"', "Usage: ipam ip acquire");
+    usage(await ipam(["ip", "acquire", "--prefix", "10.0.0.0/8", "--count", "2", "--ip", "10.0.0.1"]), '"ip acquire" takes --count or --ip, not both', "Usage: ipam ip acquire");
+    usage(await ipam(["ip", "acquire", "--prefix", "10.0.0.0/8", "--label", "owner"]), '--label must be KEY=VALUE, not "owner"', "Usage: ipam ip acquire");
+    usage(await ipam(["ip", "release", "--label", "a=b", "--ip", "10.0.0.1"]), '"ip release" takes --ip or --label, not both', "Usage: ipam ip release");
+    usage(await ipam(["prefix", "create", "--cidr", "10.0.0.0/8", "--reserve", "all"]), '--reserve must be "none" or "default", not "all"', "Usage: ipam prefix create");
+    usage(await ipam(["prefix", "release", "--cidr", "10.0.0.0/8", "--label", "a=b"]), 'flag --label is not valid for "prefix release"', "Usage: ipam prefix release");
   });
 
   it("runs through npx ipam from a subdirectory, and bin/ipam.mjs from any directory", async () => {
@@ -245,6 +251,95 @@ describe("ipam CLI: namespaces and backups", () => {
     ok(await ipam(["namespace", "delete", "--namespace", "scratch"]), 'namespace:"scratch" deleted');
     failed(await ipam(["namespace", "delete", "scratch"]), 'not_found: NamespaceDoesNotExist: namespace "scratch" does not exist');
     ok(await ipam(["namespace", "list"]), 'Namespace:"root"', 'Namespace:"tenant-a"', 'Namespace:"tenant-b"', 'Namespace:"tenant-c"');
+  });
+});
+
+describe("ipam CLI: labels, bulk calls, reservation choice, overlap checks", () => {
+  const n = ["--namespace", "features"];
+
+  it("acquires many addresses at once, with labels, lists and releases them by label", async () => {
+    ok(await ipam(["namespace", "create", "features"]), 'namespace:"features" created');
+    ok(await ipam(["prefix", "create", "--cidr", "10.50.0.0/24", "--label", "pool=pods", "--label", "zone=eu-1", ...n]), 'prefix:"10.50.0.0/24" created');
+    ok(await ipam(["prefix", "get", "--cidr", "10.50.0.0/24", ...n]), 'Prefix:"10.50.0.0/24" parent:"" labels:"pool=pods,zone=eu-1"');
+    ok(
+      await ipam(["ip", "acquire", "--prefix", "10.50.0.0/24", "--count", "3", "--label", "owner=pod-a", ...n]),
+      'ip:"10.50.0.1" acquired',
+      'ip:"10.50.0.2" acquired',
+      'ip:"10.50.0.3" acquired',
+    );
+    ok(await ipam(["ip", "acquire", "--prefix", "10.50.0.0/24", ...n]), 'ip:"10.50.0.4" acquired');
+    ok(await ipam(["ip", "acquire", "--prefix", "10.50.0.0/24", "--label", "owner=pod-b", ...n]), 'ip:"10.50.0.5" acquired');
+    ok(
+      await ipam(["ip", "list", "--prefix", "10.50.0.0/24", ...n]),
+      'ip:"10.50.0.0"',
+      'ip:"10.50.0.1" labels:"owner=pod-a"',
+      'ip:"10.50.0.2" labels:"owner=pod-a"',
+      'ip:"10.50.0.3" labels:"owner=pod-a"',
+      'ip:"10.50.0.4"',
+      'ip:"10.50.0.5" labels:"owner=pod-b"',
+      'ip:"10.50.0.255"',
+    );
+    ok(await ipam(["ip", "list", "--prefix", "10.50.0.0/24", "--label", "owner=pod-b", ...n]), 'ip:"10.50.0.5" labels:"owner=pod-b"');
+    ok(await ipam(["prefix", "list", "--label", "pool=pods", ...n]), 'Prefix:"10.50.0.0/24" parent:"" labels:"pool=pods,zone=eu-1"');
+    ok(await ipam(["prefix", "list", "--label", "pool=none", ...n]));
+    ok(
+      await ipam(["ip", "release", "--label", "owner=pod-a", ...n]),
+      'ip:"10.50.0.1" released',
+      'ip:"10.50.0.2" released',
+      'ip:"10.50.0.3" released',
+    );
+    ok(await ipam(["ip", "release", "--label", "owner=pod-a", ...n]));
+    ok(await ipam(["ip", "release", "--prefix", "10.50.0.0/24", "--ip", "10.50.0.4", "--ip", "10.50.0.5", ...n]), 'ip:"10.50.0.4" released', 'ip:"10.50.0.5" released');
+    failed(
+      await ipam(["ip", "release", "--prefix", "10.50.0.0/24", "--ip", "10.50.0.0", "--ip", "10.50.0.9", ...n]),
+      "not_found: NotFound: unable to release ip:10.50.0.9 because it is not allocated in prefix:10.50.0.0/24",
+    );
+    ok(await ipam(["ip", "list", "--prefix", "10.50.0.0/24", ...n]), 'ip:"10.50.0.0"', 'ip:"10.50.0.255"');
+  });
+
+  it("refuses bad counts and labels with the server's message", async () => {
+    failed(await ipam(["ip", "acquire", "--prefix", "10.50.0.0/24", "--count", "0", ...n]), "invalid_argument: count must be from 1 to 4096, got 0");
+    failed(await ipam(["ip", "acquire", "--prefix", "10.50.0.0/24", "--count", "4097", ...n]), "invalid_argument: count must be from 1 to 4096, got 4097");
+    failed(
+      await ipam(["ip", "acquire", "--prefix", "10.50.0.0/24", "--label", "bad key=v", ...n]),
+      `invalid_argument: invalid labels: key "bad key" must be letters, digits, '.', '_', '-' or '/', starting and ending with a letter or digit`,
+    );
+    failed(await ipam(["ip", "acquire", "--prefix", "10.50.0.0/24", "--count", "255", ...n]), /^not_found: NoIPAvailableError: 255 ips asked for but only 254 left/);
+  });
+
+  it("acquires child prefixes in bulk, reserving nothing in point-to-point links", async () => {
+    ok(await ipam(["prefix", "create", "--cidr", "10.51.0.0/24", ...n]), 'prefix:"10.51.0.0/24" created');
+    ok(
+      await ipam(["prefix", "acquire", "--parent", "10.51.0.0/24", "--length", "31", "--count", "2", "--reserve", "none", "--label", "link=p2p", ...n]),
+      'child prefix:"10.51.0.0/31" from "10.51.0.0/24" created',
+      'child prefix:"10.51.0.2/31" from "10.51.0.0/24" created',
+    );
+    ok(await ipam(["prefix", "get", "--cidr", "10.51.0.2/31", ...n]), 'Prefix:"10.51.0.2/31" parent:"10.51.0.0/24" labels:"link=p2p" reservation:"none"');
+    ok(await ipam(["ip", "acquire", "--prefix", "10.51.0.2/31", "--count", "2", ...n]), 'ip:"10.51.0.2" acquired', 'ip:"10.51.0.3" acquired');
+    ok(await ipam(["prefix", "usage", "--cidr", "10.51.0.2/31", ...n]), "ip:2/2");
+    ok(await ipam(["prefix", "create", "--cidr", "10.52.0.0/30", "--reserve", "none", ...n]), 'prefix:"10.52.0.0/30" created');
+    ok(await ipam(["ip", "acquire", "--prefix", "10.52.0.0/30", ...n]), 'ip:"10.52.0.0" acquired');
+  });
+
+  it("tells which prefixes overlap a CIDR, and answers go-ipam's PrefixesOverlapping", async () => {
+    ok(
+      await ipam(["prefix", "overlapping", "--cidr", "10.51.0.0/16", ...n]),
+      'Prefix:"10.51.0.0/24" parent:""',
+      'Prefix:"10.51.0.0/31" parent:"10.51.0.0/24" labels:"link=p2p" reservation:"none"',
+      'Prefix:"10.51.0.2/31" parent:"10.51.0.0/24" labels:"link=p2p" reservation:"none"',
+    );
+    ok(await ipam(["prefix", "overlapping", "--cidr", "10.60.0.0/16", ...n]));
+    ok(await ipam(["overlap", "--existing", "192.168.0.0/24", "--existing", "192.168.1.0/24", "--new", "192.168.0.0/23"]), "192.168.0.0/23 overlaps 192.168.0.0/24");
+    ok(await ipam(["overlap", "--existing", "192.168.0.0/24", "--new", "192.168.1.0/24"]), "no overlap");
+    failed(await ipam(["overlap", "--existing", "192.168.0.0/24", "--new", "bad"]), `invalid_argument: parsing prefix bad failed:netip.ParsePrefix("bad"): no '/'`);
+  });
+
+  it("backs labels up and restores them", async () => {
+    const dumped = await ipam(["backup", "create", ...n]);
+    expect(dumped.code).toBe(0);
+    ok(await ipam(["namespace", "create", "features-copy"]), 'namespace:"features-copy" created');
+    ok(await ipam(["backup", "restore", "--file", "-", "--namespace", "features-copy"], { stdin: dumped.stdout }), "database restored");
+    expect(await ipam(["prefix", "list", "--namespace", "features-copy"])).toEqual(await ipam(["prefix", "list", ...n]));
   });
 });
 
