@@ -9,11 +9,13 @@ import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { Ipam, Namespace, prefixesOverlapping } from "../src/core";
 
-type Measure = { value: number; unit: "ops/s" | "ms" | "bytes/IP"; detail?: string };
+type Measure = { value: number; unit: "ops/s" | "addresses/s" | "ms" | "bytes/IP"; detail?: string };
+
+const isRate = (m: Measure) => m.unit.endsWith("/s");
 
 /** Runs `op` in growing batches for about a second; ops/s. */
-function rate(op: () => void): Measure {
-  for (let i = 0; i < 20_000; i++) op(); // warm up
+function rate(op: () => void, warmUp = 20_000): Measure {
+  for (let i = 0; i < warmUp; i++) op();
   let n = 0;
   let batch = 1000;
   const start = performance.now();
@@ -53,6 +55,16 @@ function usedBytes(): number {
   return m.heapUsed + m.arrayBuffers;
 }
 
+/** AcquireIPs of n addresses + ReleaseIPs of the same n, as addresses per second (each acquired and released once). */
+function bulkPairs(n: number, labels?: Record<string, string>): Measure {
+  const ns = namespaceWith("10.0.0.0/16");
+  const m = rate(() => {
+    const { result } = ns.apply({ op: "acquireIPs", prefixCidr: "10.0.0.0/16", count: n, ...(labels ? { labels } : {}) });
+    ns.apply({ op: "releaseIPs", prefixCidr: "10.0.0.0/16", ips: result.map((r) => r.ip) });
+  }, 200);
+  return { value: m.value * n, unit: "addresses/s", detail: `${((1e9 / m.value) / 1000).toFixed(1)} µs per ${n}-address pair` };
+}
+
 function heapPerIP(fill: (ns: Namespace) => void): Measure {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (gc === undefined) throw new Error("run node with --expose-gc");
@@ -62,8 +74,9 @@ function heapPerIP(fill: (ns: Namespace) => void): Measure {
   fill(ns);
   gc();
   const bytes = (usedBytes() - before) / 1_000_000;
-  const runs = ns.prefixes.get("10.0.0.0/8")!.ips.runCount;
-  return { value: Math.round(bytes * 10) / 10, unit: "bytes/IP", detail: `${runs} runs` };
+  const node = ns.prefixes.get("10.0.0.0/8")!;
+  const labelled = node.ipLabels?.size ?? 0;
+  return { value: Math.round(bytes * 10) / 10, unit: "bytes/IP", detail: `${node.ips.runCount} runs${labelled ? `, ${labelled} labelled` : ""}` };
 }
 
 const workloads: Record<string, () => Measure> = {
@@ -75,6 +88,16 @@ const workloads: Record<string, () => Measure> = {
     });
   },
   AcquireIP: () => rate(acquireReleaseIP(namespaceWith("10.0.0.0/16"), "10.0.0.0/16")),
+  "AcquireIP labelled": () => {
+    const ns = namespaceWith("10.0.0.0/16");
+    const labels = { owner: "pod-1234", team: "net" };
+    return rate(() => {
+      const { result } = ns.apply({ op: "acquireIP", prefixCidr: "10.0.0.0/16", labels });
+      ns.apply({ op: "releaseIP", prefixCidr: "10.0.0.0/16", ip: result.ip });
+    });
+  },
+  "AcquireIPs n=256": () => bulkPairs(256),
+  "AcquireIPs n=256 labelled": () => bulkPairs(256, { owner: "pod-1234" }),
   "AcquireIP (Ipam+MemoryStore)": () => {
     const ipam = new Ipam();
     ipam.newPrefix("10.0.0.0/16");
@@ -139,6 +162,15 @@ const workloads: Record<string, () => Measure> = {
         } catch {} // already taken
       }
     }),
+  // Labels cost memory only where used: addresses in order cost ~0 bytes, so these figures are the labels'.
+  "HeapPerLabelledIP/1M-own-labels": () =>
+    heapPerIP((ns) => {
+      for (let i = 0; i < 1_000_000; i++) ns.apply({ op: "acquireIP", prefixCidr: "10.0.0.0/8", labels: { owner: `pod-${i}` } });
+    }),
+  "HeapPerLabelledIP/1M-shared-labels": () =>
+    heapPerIP((ns) => {
+      for (let i = 0; i < 1_000_000 / 4096; i++) ns.apply({ op: "acquireIPs", prefixCidr: "10.0.0.0/8", count: 4096, labels: { owner: "pod-a" } });
+    }),
 };
 
 const args = process.argv.slice(2);
@@ -154,7 +186,7 @@ if (only >= 0) {
   const best = new Map<string, Measure>();
   for (let pass = 0; pass < passes; pass++) {
     for (const name of Object.keys(workloads)) {
-      if (pass > 0 && best.get(name)!.unit !== "ops/s") continue; // fill times and heap sizes: once
+      if (pass > 0 && !isRate(best.get(name)!)) continue; // fill times and heap sizes: once
       const out = execFileSync(process.execPath, [...process.execArgv, self, "--workload", name], { encoding: "utf8" });
       const m = JSON.parse(out) as Measure;
       const prev = best.get(name);
@@ -166,6 +198,7 @@ if (only >= 0) {
   for (const [name, m] of best) {
     results[name] = Math.round(m.value * 10) / 10;
     const detail = m.unit === "ops/s" ? `${(1e9 / m.value).toFixed(0)} ns/op` : (m.detail ?? "");
+
     rows.push([name, `${Math.round(m.value).toLocaleString("en-US")} ${m.unit}`, detail]);
   }
   const width = [0, 1].map((i) => Math.max(...rows.map((r) => r[i].length)));

@@ -22,7 +22,7 @@ import { exportGoIpamDump, parseGoIpamDump } from "./goipam-dump";
 import { type Labels, checkLabels, matches } from "./labels";
 import { parsed } from "./parsed";
 import { PrefixNode } from "./prefix-node";
-import type { Change, Command, IPInfo, IPList, IpamRecord, PrefixInfo, Reservation, ResultOf, Usage } from "./types";
+import type { Change, Command, IPInfo, IPList, IpamRecord, PrefixInfo, PrefixRecord, Reservation, ResultOf, Usage } from "./types";
 import { usageOf } from "./usage";
 
 export interface Applied<R> {
@@ -378,15 +378,14 @@ export class Namespace {
   private releaseIPs(rawPrefix: string, rawIPs: string[]): Applied<IPInfo[]> {
     const node = this.lookupWrapped(rawPrefix);
     const values: bigint[] = [];
-    const seen = new Set<bigint>();
+    const formatted: string[] = [];
     for (const raw of rawIPs) {
       const addr = parseAddrOrThrow(raw, (m) => E.releaseIPParse(raw, m));
       if (addr.family !== node.family || addr.zone !== "" || !node.ips.has(addr.value)) throw E.ipNotAllocated(raw, rawPrefix);
-      if (seen.has(addr.value)) throw E.ipListedTwice(raw);
-      seen.add(addr.value);
       values.push(addr.value);
+      formatted.push(addr.family === 4 ? raw : node.formatAddress(addr.value)); // IPv4 parses only when canonical
     }
-    return this.releaseValues(node, values);
+    return this.releaseValues(node, values, formatted, rawIPs);
   }
 
   private releaseIPsByLabel(rawPrefix: string | undefined, selector: Labels): Applied<IPInfo[]> {
@@ -403,16 +402,26 @@ export class Namespace {
     return { result, changes };
   }
 
-  /** Releases held addresses of `node` (checked by the caller), with their labels. */
-  private releaseValues(node: PrefixNode, values: bigint[]): Applied<IPInfo[]> {
+  /**
+   * Releases held addresses of `node` (checked by the caller, `formatted` canonical when given), with their
+   * labels; answers them in the order given. Refuses an address listed twice (naming it as `raws` spell it)
+   * before changing anything.
+   */
+  private releaseValues(node: PrefixNode, values: bigint[], formatted?: string[], raws?: string[]): Applied<IPInfo[]> {
+    // Highest first: addresses acquired together sit at the top of the run from the prefix's first address,
+    // which then shrinks in O(1) per address instead of splitting at each one.
+    const descending = values.length > 1 ? [...values].sort((a, b) => (a < b ? 1 : a > b ? -1 : 0)) : values;
+    for (let i = 1; i < descending.length; i++) if (descending[i] === descending[i - 1]) throw listedTwice(values, raws);
     const result: IPInfo[] = [];
     const changes: Change[] = [];
-    for (const value of values) {
-      node.ips.delete(value);
-      const labels = node.dropIPLabels(value);
-      const ip = node.formatAddress(value);
-      result.push(ipInfo(node, ip, labels));
+    values.forEach((value, i) => {
+      const ip = formatted?.[i] ?? node.formatAddress(value);
+      result.push(ipInfo(node, ip, node.labelsOf(value)));
       changes.push({ op: "delete", record: { kind: "ip", prefix: node.cidr, ip } });
+    });
+    for (const value of descending) {
+      node.ips.delete(value);
+      node.dropIPLabels(value);
     }
     return { result, changes };
   }
@@ -454,6 +463,13 @@ export class Namespace {
   }
 }
 
+/** The error for the first address of the list that repeats an earlier one. */
+function listedTwice(values: bigint[], raws: string[] | undefined): E.IpamError {
+  const seen = new Set<bigint>();
+  const i = values.findIndex((v) => seen.has(v) || !seen.add(v));
+  return E.ipListedTwice(raws?.[i] ?? String(values[i]));
+}
+
 function parseCidrOrThrow(raw: string, wrap: (message: string) => E.IpamError): Prefix {
   return parsed(() => parsePrefix(raw), wrap);
 }
@@ -473,7 +489,10 @@ function reserve(node: PrefixNode, changes: Change[]): void {
   }
 }
 
+const NO_SETTINGS: PrefixSettings = Object.freeze({ labels: undefined, reservation: undefined });
+
 function settingsOf(cmd: Record<string, unknown>): PrefixSettings {
+  if (cmd.labels === undefined && cmd.reservation === undefined) return NO_SETTINGS;
   return { labels: checkLabels("labels", cmd.labels), reservation: optionalReservation(cmd.reservation) };
 }
 
@@ -502,4 +521,9 @@ const ipRecord = (node: PrefixNode, ip: string, labels: Labels | undefined): Ipa
   labels === undefined ? { kind: "ip", prefix: node.cidr, ip } : { kind: "ip", prefix: node.cidr, ip, labels };
 const unchanged = <R>(result: R): Applied<R> => ({ result, changes: [] });
 const put = (record: IpamRecord): Change => ({ op: "put", record });
-export const prefixRecord = (node: PrefixNode): IpamRecord => ({ kind: "prefix", ...info(node) });
+export function prefixRecord(node: PrefixNode): IpamRecord {
+  const record: PrefixRecord = { kind: "prefix", cidr: node.cidr, parentCidr: node.parentCidr };
+  if (node.labels !== null) record.labels = node.labels;
+  if (node.reservation !== "default") record.reservation = node.reservation;
+  return record;
+}

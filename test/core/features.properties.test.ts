@@ -118,12 +118,9 @@ function plan(model: Model, op: Op): { cmd: Command; expect: Prediction } {
       if (op.stray) picks.push(m.last + 1n > m.last ? m.first + BigInt(op.os.length % 4) : m.first);
       const cmd: Command = { op: "releaseIPs", prefixCidr: m.cidr, ips: picks.map((v) => fmt(m, v)) };
       if (picks.length === 0) return { cmd, expect: fail("invalid_input") };
-      const seen = new Set<bigint>();
-      for (const v of picks) {
-        if (!m.held.has(v)) return { cmd, expect: fail("ip_not_allocated") };
-        if (seen.has(v)) return { cmd, expect: fail("invalid_input") };
-        seen.add(v);
-      }
+      // every address must be held; then none may be listed twice
+      if (picks.some((v) => !m.held.has(v))) return { cmd, expect: fail("ip_not_allocated") };
+      if (new Set(picks).size < picks.length) return { cmd, expect: fail("invalid_input") };
       const result = picks.map((v) => info(m, v, m.held.get(v)));
       return { cmd, expect: { ok: true, result, apply: () => picks.forEach((v) => m.held.delete(v)) } };
     }
