@@ -14,6 +14,7 @@ const STORE_SUITES = [
   "test/worker/directory.test.ts",
   "test/worker/health.test.ts",
   "test/worker/error-accounting.test.ts",
+  "test/worker/idempotency.test.ts",
   "test/worker/namespace-object.test.ts",
   "test/worker/storage.test.ts",
   "test/worker/stores/**/*.test.ts",
