@@ -60,7 +60,7 @@ export default defineConfig({
         // plain Node.
         test: {
           name: "node",
-          include: ["test/net/**/*.test.ts", "test/core/**/*.test.ts", "test/storage/**/*.test.ts", "test/harness/**/*.test.ts", "test/deploy/**/*.test.ts"],
+          include: ["test/net/**/*.test.ts", "test/core/**/*.test.ts", "test/storage/**/*.test.ts", "test/harness/**/*.test.ts", "test/deploy/**/*.test.ts", "test/cli/**/*.test.ts"],
           environment: "node",
           testTimeout: 120_000,
         },

@@ -2,8 +2,23 @@
 // checked, and the fingerprint of the request it guards, so the same key with another request is refused.
 import { type DescMessage, type Message, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
+import type { RpcName } from "./errors";
 
 export const IDEMPOTENCY_HEADER = "Idempotency-Key";
+
+/**
+ * The RPCs that change a namespace: an Idempotency-Key on them makes a retry safe (answered from the first
+ * call's record). On the others a key is checked and has no effect.
+ */
+export const MUTATING_RPCS: ReadonlySet<RpcName> = new Set<RpcName>([
+  "CreatePrefix",
+  "DeletePrefix",
+  "AcquireChildPrefix",
+  "ReleaseChildPrefix",
+  "AcquireIP",
+  "ReleaseIP",
+  "Load",
+]);
 const MAX_KEY_LENGTH = 255;
 
 /**

@@ -8,7 +8,7 @@ import { IpamService, type PrefixSchema } from "../gen/api/v1/ipam_pb";
 import type { BackendCallOptions, IpamBackend, Outcome } from "./backend";
 import { type Access, kAccess, kBackend, kCall, kVersion } from "./context";
 import { type RpcName, toConnectError } from "./errors";
-import { IDEMPOTENCY_HEADER, idempotencyKeyOf, requestFingerprint } from "./idempotency-key";
+import { IDEMPOTENCY_HEADER, idempotencyKeyOf, MUTATING_RPCS, requestFingerprint } from "./idempotency-key";
 import * as req from "./requests";
 
 /** The admin-only RPCs: only the "*" grant may call them. */
@@ -80,20 +80,6 @@ async function settle<T>(ctx: HandlerContext, rpc: RpcName, p: Promise<Outcome<T
   if (!out.ok) throw toConnectError(rpc, out);
   return out.result;
 }
-
-/**
- * The RPCs that change a namespace: an Idempotency-Key on them makes a retry safe (answered from the first
- * call's record). On the others a key is checked and has no effect.
- */
-export const MUTATING_RPCS: ReadonlySet<RpcName> = new Set([
-  "CreatePrefix",
-  "DeletePrefix",
-  "AcquireChildPrefix",
-  "ReleaseChildPrefix",
-  "AcquireIP",
-  "ReleaseIP",
-  "Load",
-]);
 
 /** Run a prefix/IP RPC: namespace check, authorisation, command, result. */
 async function run<C extends Command>(
