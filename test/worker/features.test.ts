@@ -52,6 +52,20 @@ describe.each(PROTOCOLS)("over %s", (protocol) => {
     expect((await c.acquireIPs({ prefixCidr: "10.20.0.0/24", count: 2, namespace: ns })).ips.map((i) => i.ip)).toEqual(["10.20.0.1", "10.20.0.9"]);
   });
 
+  it("a bulk call retried with its Idempotency-Key is answered from the first, taking nothing more", async () => {
+    const ns = await namespaceWith("10.19.0.0/24");
+    const key = { headers: { "Idempotency-Key": `bulk-${ns}` } };
+    const first = await c.acquireIPs({ prefixCidr: "10.19.0.0/24", count: 3, labels: { owner: "a" }, namespace: ns }, key);
+    const again = await c.acquireIPs({ prefixCidr: "10.19.0.0/24", count: 3, labels: { owner: "a" }, namespace: ns }, key);
+    expect(again.ips.map((i) => [i.ip, i.labels])).toEqual(first.ips.map((i) => [i.ip, i.labels]));
+    expect((await c.prefixUsage({ cidr: "10.19.0.0/24", namespace: ns })).acquiredIps).toBe(5n);
+    expect(await failure(c.acquireIPs({ prefixCidr: "10.19.0.0/24", count: 4, namespace: ns }, key))).toMatchObject({ code: "FailedPrecondition" });
+    const releaseKey = { headers: { "Idempotency-Key": `release-${ns}` } };
+    await c.releaseIPs({ labelSelector: { owner: "a" }, namespace: ns }, releaseKey);
+    const replayed = await c.releaseIPs({ labelSelector: { owner: "a" }, namespace: ns }, releaseKey);
+    expect(replayed.ips.map((i) => i.ip)).toEqual(["10.19.0.1", "10.19.0.2", "10.19.0.3"]);
+  });
+
   it("AcquireChildPrefixes and ReleaseChildPrefixes", async () => {
     const ns = await namespaceWith("10.21.0.0/22");
     const kids = await c.acquireChildPrefixes({ cidr: "10.21.0.0/22", length: 24, count: 3, labels: { rack: "r7" }, namespace: ns });

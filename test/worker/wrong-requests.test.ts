@@ -51,7 +51,7 @@ describe("requests that are no RPC call", () => {
   it("an unknown RPC: 404, listing the RPCs there are", async () => {
     const e = await error(await SELF.fetch(`${API}/NoSuchRpc`, { method: "POST", body: "{}", headers: { ...auth, "content-type": "application/json" } }));
     expect([e.status, e.code]).toEqual([404, "unimplemented"]);
-    expect(e.message).toMatch(/^no RPC "NoSuchRpc" in api\.v1\.IpamService; it has CreatePrefix, DeletePrefix, GetPrefix, .*, Version, ListIPs$/);
+    expect(e.message).toMatch(/^no RPC "NoSuchRpc" in api\.v1\.IpamService; it has CreatePrefix, DeletePrefix, GetPrefix, .*, Version, ListIPs, AcquireIPs, ReleaseIPs, AcquireChildPrefixes, ReleaseChildPrefixes, PrefixesOverlapping$/);
   });
 
   it("a path outside the API: 404 saying where the API is", async () => {
