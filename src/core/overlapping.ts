@@ -24,7 +24,6 @@ export function findOverlap(
   newPrefixes: readonly string[],
 ): { existingPrefix: string; newPrefix: string } | IpamError | null {
   if (existing.length === 0) return null;
-  const pair = (e: Prefix, n: Prefix) => ({ existingPrefix: formatPrefix(e), newPrefix: formatPrefix(n) });
   const first = parseOrError(existing[0]);
   if (first instanceof IpamError) return first;
   const parsedNew: Prefix[] = [];
@@ -38,11 +37,16 @@ export function findOverlap(
   for (let i = 1; i < existing.length; i++) {
     const ep = parseOrError(existing[i]);
     if (ep instanceof IpamError) return ep;
-    const hit = index !== null ? index.earliestOverlapping(ep) : parsedNew.findIndex((np) => prefixesOverlap(ep, np));
+    let hit = -1;
+    if (index !== null) hit = index.earliestOverlapping(ep);
+    else
+      for (let j = 0; j < parsedNew.length && hit < 0; j++) if (prefixesOverlap(ep, parsedNew[j])) hit = j;
     if (hit >= 0) return pair(ep, parsedNew[hit]);
   }
   return null;
 }
+
+const pair = (e: Prefix, n: Prefix) => ({ existingPrefix: formatPrefix(e), newPrefix: formatPrefix(n) });
 
 function parseOrError(s: string): Prefix | IpamError {
   try {

@@ -67,7 +67,7 @@ afterAll(async () => {
 
 describe("README.md", () => {
   it("marks its runnable examples, and every curl or CLI example is marked", () => {
-    expect(blocks.filter((b) => b.marked).map((b) => b.lang)).toEqual(["sh", "sh", "ts"]);
+    expect(blocks.filter((b) => b.marked).map((b) => b.lang)).toEqual(["sh", "sh", "sh", "ts"]);
     for (const b of blocks.filter((x) => !x.marked && x.lang === "sh")) expect(b.code).not.toMatch(/^(curl|npx ipam) /m);
   });
 
