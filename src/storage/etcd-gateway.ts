@@ -171,13 +171,13 @@ export class EtcdGateway {
     if (r.limit !== undefined) body.limit = String(r.limit);
     if (r.revision !== undefined) body.revision = r.revision;
     if (r.keysOnly) body.keys_only = true;
-    const out = (await this.post("/v3/kv/range", body, signal)) as { header?: { revision?: string }; kvs?: WireKV[]; more?: boolean };
+    const out = (await this.request("/v3/kv/range", body, signal)) as { header?: { revision?: string }; kvs?: WireKV[]; more?: boolean };
     return { revision: revisionOf(out), kvs: (out.kvs ?? []).map(kvOf), more: out.more === true };
   }
 
   async txn(t: TxnRequest, signal: AbortSignal): Promise<TxnResult> {
     const body = { compare: t.compare.map(compareJson), success: t.success.map(opJson), failure: (t.failure ?? []).map(opJson) };
-    const out = (await this.post("/v3/kv/txn", body, signal)) as {
+    const out = (await this.request("/v3/kv/txn", body, signal)) as {
       header?: { revision?: string };
       succeeded?: boolean;
       responses?: { response_range?: { kvs?: WireKV[]; more?: boolean } }[];
@@ -189,8 +189,8 @@ export class EtcdGateway {
     };
   }
 
-  /** POSTs one request, with the auth token if credentials are configured. */
-  private async post(path: string, body: unknown, signal: AbortSignal): Promise<unknown> {
+  /** POSTs one request to a gateway path, with the auth token if credentials are configured. */
+  async request(path: string, body: unknown, signal: AbortSignal): Promise<unknown> {
     const json = JSON.stringify(body);
     if (this.config.username === undefined) return this.send(path, json, undefined, signal);
     let token = tokens.get(this.tokenKey) ?? (await this.authenticate(signal));

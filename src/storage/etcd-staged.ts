@@ -62,7 +62,7 @@ export async function commitStaged(
       // The namespace did not move: a load swept our stage keys as abandoned. Nothing was written.
       throw new CommitRefusedError(`namespace ${JSON.stringify(namespace)}: a staged batch was swept before its commit; run it again`);
     }
-    throw new FencingError(namespace, expectedVersion, actual);
+    throw new FencingError(namespace, expectedVersion, { exists: actual.exists, version: actual.version });
   };
 
   if (plan.stageInline) {
