@@ -86,10 +86,13 @@ export async function commitStaged(
   return expectedVersion + 1;
 }
 
+/** Apply txns in flight at once: they touch distinct keys, and etcd commits concurrent proposals together. */
+const APPLY_CONCURRENCY = 8;
+
 /**
- * Applies a pending batch's staged operations, each chunk fenced on the meta key's mod revision `metaRevision`,
- * the last one clearing `pending` (meta becomes `done`) and deleting the stage keys. Returns false if another
- * writer finished the batch first (a chunk's compare failed).
+ * Applies a pending batch's staged operations, each chunk fenced on the meta key's mod revision `metaRevision`;
+ * once every other chunk is in, the last one clears `pending` (meta becomes `done`) and deletes the stage
+ * keys. Returns false if another writer finished the batch first (a chunk's compare failed).
  */
 export async function applyStaged(
   io: EtcdIO,
@@ -99,16 +102,21 @@ export async function applyStaged(
   chunks: readonly Op[][],
   done: Meta,
 ): Promise<boolean> {
-  for (let i = 0; i < chunks.length; i++) {
-    const success = chunks[i].map(writeOp);
-    if (i === chunks.length - 1) {
-      const stages = stagePrefix(keys, id);
-      success.push({ put: keys.meta, value: metaValue(done) }, { deleteRange: stages, rangeEnd: prefixEnd(stages) });
+  const fence = [{ key: keys.meta, modRevision: metaRevision }];
+  let next = 0;
+  let overtaken = false;
+  const worker = async () => {
+    while (!overtaken && next < chunks.length - 1) {
+      const r = await io.txn("apply a staged batch", { compare: fence, success: chunks[next++].map(writeOp) });
+      if (!r.succeeded) overtaken = true;
     }
-    const r = await io.txn("apply a staged batch", { compare: [{ key: keys.meta, modRevision: metaRevision }], success });
-    if (!r.succeeded) return false;
-  }
-  return true;
+  };
+  await Promise.all(Array.from({ length: Math.min(APPLY_CONCURRENCY, chunks.length - 1) }, worker));
+  if (overtaken) return false;
+  const stages = stagePrefix(keys, id);
+  const success = chunks[chunks.length - 1].map(writeOp);
+  success.push({ put: keys.meta, value: metaValue(done) }, { deleteRange: stages, rangeEnd: prefixEnd(stages) });
+  return (await io.txn("apply a staged batch", { compare: fence, success })).succeeded;
 }
 
 /** Finishes the pending batch `meta` describes, from its stage values (what load does before reading). */
