@@ -92,8 +92,13 @@ export function planStaged(keys: NamespaceKeys, ops: readonly Op[], limits: TxnL
   }
   const stageInline = stages.length === 1 && inlineBytes + utf8Length(stages[0]) + OP_OVERHEAD_BYTES <= budget;
 
-  const apply = cutRuns(rest, limits.maxTxnOps, budget);
-  const last = apply[apply.length - 1];
-  if (last === undefined || last.length > limits.maxTxnOps - 2) apply.push([]);
-  return { inline, stages, stageInline, apply };
+  return { inline, stages, stageInline, apply: applyChunks(rest, limits) };
+}
+
+/** Staged operations as apply txns; the last one leaves room for the meta write and the stage cleanup. */
+export function applyChunks(ops: readonly Op[], limits: TxnLimits): Op[][] {
+  const chunks = cutRuns(ops, limits.maxTxnOps, limits.maxRequestBytes - TXN_RESERVE_BYTES);
+  const last = chunks[chunks.length - 1];
+  if (last === undefined || last.length > limits.maxTxnOps - 2) chunks.push([]);
+  return chunks;
 }

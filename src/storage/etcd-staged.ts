@@ -17,7 +17,7 @@
 import { CommitRefusedError, FencingError, type NamespaceState } from "./types";
 import type { RangeRequest, RangeResult, TxnOp, TxnRequest, TxnResult } from "./etcd-gateway";
 import { prefixEnd } from "./etcd-gateway";
-import { cutRuns, planStaged, TXN_RESERVE_BYTES, type TxnLimits } from "./etcd-batches";
+import { applyChunks, planStaged, type TxnLimits } from "./etcd-batches";
 import { type Meta, metaValue, type NamespaceKeys, type Op, parseMeta, parseStage, stageKey, stagePrefix } from "./etcd-layout";
 
 /** One round trip each, under the store's deadline, failures already turned into store errors. */
@@ -130,10 +130,7 @@ export async function rollForward(io: EtcdIO, keys: NamespaceKeys, meta: Meta, m
     if (!kv) return false; // finished (and cleaned up) by another writer meanwhile; the caller reads the meta again
     for (const op of parseStage(keys, key, kv.value)) ops.push(op);
   }
-  const chunks = cutRuns(ops, limits.maxTxnOps, limits.maxRequestBytes - TXN_RESERVE_BYTES);
-  const last = chunks[chunks.length - 1];
-  if (last === undefined || last.length > limits.maxTxnOps - 2) chunks.push([]);
-  return applyStaged(io, keys, metaRevision, pending.id, chunks, { present: meta.present, version: meta.version });
+  return applyStaged(io, keys, metaRevision, pending.id, applyChunks(ops, limits), { present: meta.present, version: meta.version });
 }
 
 /** Deletes one batch's stage keys (after its commit was refused; best effort, an orphan is swept later). */
