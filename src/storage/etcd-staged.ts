@@ -105,13 +105,21 @@ export async function applyStaged(
   const fence = [{ key: keys.meta, modRevision: metaRevision }];
   let next = 0;
   let overtaken = false;
+  let failed: { error: unknown } | undefined;
+  // On a failure every worker stops after its current txn, and only then does the error surface: nothing
+  // of this call keeps running after it has answered.
   const worker = async () => {
-    while (!overtaken && next < chunks.length - 1) {
-      const r = await io.txn("apply a staged batch", { compare: fence, success: chunks[next++].map(writeOp) });
-      if (!r.succeeded) overtaken = true;
+    while (!overtaken && !failed && next < chunks.length - 1) {
+      try {
+        const r = await io.txn("apply a staged batch", { compare: fence, success: chunks[next++].map(writeOp) });
+        if (!r.succeeded) overtaken = true;
+      } catch (error) {
+        failed ??= { error };
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.min(APPLY_CONCURRENCY, chunks.length - 1) }, worker));
+  if (failed) throw failed.error;
   if (overtaken) return false;
   const stages = stagePrefix(keys, id);
   const success = chunks[chunks.length - 1].map(writeOp);

@@ -215,7 +215,7 @@ describeOnEtcd("etcd store: a writer dying or stalling in the middle of a staged
 
   for (const [label, at] of [
     ["right after the commit point", (kind: TxnKind) => (kind === "commit-point" ? "lose" : undefined)],
-    ["after two of its apply txns", (kind: TxnKind, n: number) => (kind === "apply" && n === 3 ? "refuse" : undefined)],
+    ["in the middle of its apply txns", (kind: TxnKind, n: number) => (kind === "apply" && n === 3 ? "refuse" : undefined)],
   ] as const) {
     it(`died ${label}: the next load finishes the batch before it reads, all of it`, async () => {
       const { ns, version } = await withPool(etcdStore(), "die-after");
