@@ -12,6 +12,7 @@ const STORE_SUITES = [
   "test/worker/api.test.ts",
   "test/worker/auth.test.ts",
   "test/worker/directory.test.ts",
+  "test/worker/health.test.ts",
   "test/worker/namespace-object.test.ts",
   "test/worker/storage.test.ts",
   "test/worker/stores/**/*.test.ts",
@@ -52,10 +53,11 @@ export default defineConfig({
   test: {
     projects: [
       {
-        // The address math and the IPAM core, in plain Node.
+        // The address math, the IPAM core and the offline deploy checks (Terraform module, bundle, docs), in
+        // plain Node.
         test: {
           name: "node",
-          include: ["test/net/**/*.test.ts", "test/core/**/*.test.ts", "test/storage/**/*.test.ts", "test/harness/**/*.test.ts"],
+          include: ["test/net/**/*.test.ts", "test/core/**/*.test.ts", "test/storage/**/*.test.ts", "test/harness/**/*.test.ts", "test/deploy/**/*.test.ts"],
           environment: "node",
           testTimeout: 120_000,
         },

@@ -7,6 +7,7 @@ import { checkNamespaceName, isIpamError } from "../src/core/index";
 import { mayUse } from "../src/service/index";
 import { authConfig, authenticate } from "./auth";
 import { backendFor } from "./backend";
+import { health, healthResponse } from "./health";
 import type { Env } from "./env";
 import { logCall, logNotice } from "./log";
 import { metrics } from "./metrics";
@@ -21,7 +22,7 @@ let warnedDisabled = false;
 
 const app = new Hono<{ Bindings: Env }>();
 
-app.get("/health", (c) => c.json({ status: "ok", version: VERSION }));
+app.get("/health", async (c) => healthResponse(await health(c.env)));
 
 app.get("/metrics", async (c) => {
   const env = c.env;
@@ -80,6 +81,8 @@ app.all("/api.v1.IpamService/*", async (c) => {
   }
   return response;
 });
+
+app.notFound((c) => c.text("not found: the API is POST /api.v1.IpamService/<Rpc> (Connect or gRPC-Web); GET /health; GET /metrics\n", 404));
 
 // Last line of defence: the RPC path answers its own errors; this covers /health and /metrics.
 app.onError((err, c) => {
