@@ -33,6 +33,7 @@ locals {
     IPAM_CALL_LOG         = var.call_log
     IPAM_STORE            = var.store
     IPAM_STORE_TIMEOUT_MS = tostring(var.store_timeout_ms)
+    IPAM_MAX_QUEUE        = tostring(var.max_queue)
     GIT_REVISION          = local.git_revision != "" ? local.git_revision : null
     NEON_WS_PROXY         = var.store == "postgres" ? var.neon_ws_proxy : null
     IPAM_AUTO_MIGRATE     = var.store == "postgres" ? tostring(var.postgres_auto_migrate) : null

@@ -102,6 +102,17 @@ variable "store_timeout_ms" {
   }
 }
 
+variable "max_queue" {
+  description = "IPAM_MAX_QUEUE: most calls waiting per namespace before new ones answer resource_exhausted."
+  type        = number
+  default     = 1024
+
+  validation {
+    condition     = var.max_queue >= 1 && var.max_queue <= 100000 && floor(var.max_queue) == var.max_queue
+    error_message = "max_queue must be a whole number from 1 to 100000."
+  }
+}
+
 variable "upstash_redis_rest_url" {
   description = "store = \"redis\": secret UPSTASH_REDIS_REST_URL, the database's REST URL (https://...; http:// only for a self-hosted bridge)."
   type        = string

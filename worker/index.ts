@@ -7,6 +7,7 @@ import { checkNamespaceName, isIpamError } from "../src/core/index";
 import { mayUse } from "../src/service/index";
 import { authConfig, authenticate } from "./auth";
 import { backendFor } from "./backend";
+import { faultOf } from "./fault";
 import { health, healthResponse } from "./health";
 import type { Env } from "./env";
 import { logCall, logNotice } from "./log";
@@ -66,13 +67,15 @@ app.all("/api.v1.IpamService/*", async (c) => {
   const rpc = rpcName(path);
   const durationMs = Date.now() - started;
   const code = call.code ?? "unknown";
-  metrics.record(rpc, code, durationMs);
+  const fault = faultOf(code, call.error);
+  metrics.record(rpc, code, durationMs, fault);
   const logMode = env.IPAM_CALL_LOG ?? "all";
   if (logMode !== "off" && (code !== "ok" || logMode !== "errors")) {
     logCall({
       rpc,
       namespace: call.namespace,
       code,
+      fault,
       durationMs,
       protocol: protocolOf(c.req.header("content-type") ?? null),
       status: response.status,

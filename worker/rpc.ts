@@ -120,7 +120,7 @@ export async function serveRpc(request: Request, deps: RpcDeps): Promise<RpcResu
     const name = path.slice(SERVICE_PATH.length);
     return { response: notAnRpc(call, 404, `no RPC ${JSON.stringify(name)} in ${IpamService.typeName}; it has ${RPC_NAMES}`), call };
   }
-  const checked = await checkedBinaryBody(request, handler, deps.auth);
+  const checked = await checkedBody(request, handler, deps.auth);
   if ("error" in checked) {
     call.code = codeToString(checked.error.code);
     call.error = checked.error.rawMessage;
@@ -172,28 +172,34 @@ export async function serveRpc(request: Request, deps: RpcDeps): Promise<RpcResu
 }
 
 /**
- * A binary body (Connect proto, gRPC-Web proto) of an authenticated call is read here and checked strictly
- * (src/service/strict-binary.ts) before connect-es decodes it; anything else passes untouched (a refused
- * caller's body is never read, an oversized or compressed one is connect-es's to refuse).
+ * The body of an authenticated call is read here (a refused caller's body is never read), so that a client
+ * that hangs up mid-body is told apart as `canceled`, and a binary body (Connect proto, gRPC-Web proto) is
+ * checked strictly (src/service/strict-binary.ts) before connect-es decodes it. An oversized or compressed
+ * body is left to connect-es to refuse.
  */
-async function checkedBinaryBody(
+async function checkedBody(
   request: Request,
   handler: UniversalHandler,
   auth: Promise<AuthConfig>,
 ): Promise<{ request: Request } | { error: ConnectError }> {
-  const ct = (request.headers.get("content-type") ?? "").toLowerCase();
-  const grpcWeb = /^application\/grpc-web(\+proto)?(;|$)/.test(ct);
-  if (request.body === null || !(grpcWeb || /^application\/(connect\+)?proto(;|$)/.test(ct))) return { request };
-  const encoding = (request.headers.get(grpcWeb ? "grpc-encoding" : "content-encoding") ?? "identity").toLowerCase();
-  if (encoding !== "identity") return { request };
+  if (request.body === null) return { request };
   try {
     await authenticate(await auth, request.headers.get("authorization"));
   } catch {
     return { request }; // the request gate refuses it without reading the body
   }
-  const bytes = await readUpTo(request.body, READ_MAX_BYTES + 1);
+  let bytes: Uint8Array;
+  try {
+    bytes = await readUpTo(request.body, READ_MAX_BYTES + 1);
+  } catch (e) {
+    return { error: new ConnectError(`the client went away before sending the whole request body: ${(e as Error).message ?? e}`, Code.Canceled) };
+  }
   const again = new Request(request, { body: bytes });
-  if (bytes.length > READ_MAX_BYTES) return { request: again };
+  const ct = (request.headers.get("content-type") ?? "").toLowerCase();
+  const grpcWeb = /^application\/grpc-web(\+proto)?(;|$)/.test(ct);
+  const binary = grpcWeb || /^application\/(connect\+)?proto(;|$)/.test(ct);
+  const encoding = (request.headers.get(grpcWeb ? "grpc-encoding" : "content-encoding") ?? "identity").toLowerCase();
+  if (!binary || encoding !== "identity" || bytes.length > READ_MAX_BYTES) return { request: again };
   const problem = grpcWeb ? checkGrpcWebBody(handler.method.input, bytes) : checkBinaryMessage(handler.method.input, bytes);
   return problem ? { error: new ConnectError(`invalid request body: ${problem}`, Code.InvalidArgument) } : { request: again };
 }

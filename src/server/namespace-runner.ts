@@ -123,6 +123,8 @@ export class NamespaceRunner<M> {
   private readonly maxReruns: number;
   private readonly maxQueue: number;
   private queue: Item<M>[] = [];
+  /** A store round trip is in flight: calls that expire meanwhile were kept waiting by the store. */
+  private storeBusy = false;
   private state: Loaded<M> | undefined;
   private draining = false;
 
@@ -157,7 +159,7 @@ export class NamespaceRunner<M> {
       const before = this.state!;
       let s: NamespaceState & { created: boolean };
       try {
-        s = await this.store.createNamespace(this.namespace);
+        s = await this.waitingForStore(() => this.store.createNamespace(this.namespace));
       } catch (e) {
         this.state = undefined;
         throw this.storeError("create namespace", e);
@@ -179,7 +181,7 @@ export class NamespaceRunner<M> {
       const why = refuse(s.machine);
       if (why) throw why;
       try {
-        const version = await this.store.deleteNamespace(this.namespace, s.version);
+        const version = await this.waitingForStore(() => this.store.deleteNamespace(this.namespace, s.version));
         this.state = { exists: false, version };
         return { exists: false, version };
       } catch (e) {
@@ -241,7 +243,7 @@ export class NamespaceRunner<M> {
         if (item.phase === "queued") {
           runner.queue = runner.queue.filter((i) => i !== item);
           runner.counters.expired++;
-          item.reject(deadlineError("before it ran; nothing was applied"));
+          item.reject(deadlineError(runner.storeBusy ? "while waiting for the store, before it ran; nothing was applied" : "before it ran; nothing was applied"));
         } else {
           item.reject(deadlineError("while its batch was being committed; the outcome is unknown"));
         }
@@ -291,10 +293,10 @@ export class NamespaceRunner<M> {
   private async load(): Promise<boolean> {
     this.counters.loads++;
     try {
-      let snap = await this.store.load(this.namespace);
+      let snap = await this.waitingForStore(() => this.store.load(this.namespace));
       if (!snap.exists && snap.version === 0 && this.opts.existsByDefault) {
-        await this.store.createNamespace(this.namespace);
-        snap = await this.store.load(this.namespace);
+        await this.waitingForStore(() => this.store.createNamespace(this.namespace));
+        snap = await this.waitingForStore(() => this.store.load(this.namespace));
       }
       this.state = snap.exists
         ? { exists: true, version: snap.version, machine: this.opts.rebuild(snap.records) }
@@ -369,7 +371,7 @@ export class NamespaceRunner<M> {
     }
     if (changes.length > 0) {
       try {
-        s.version = await this.store.commit(this.namespace, s.version, changes);
+        s.version = await this.waitingForStore(() => this.store.commit(this.namespace, s.version, changes));
         this.counters.commits++;
       } catch (e) {
         this.counters.failedCommits++;
@@ -409,6 +411,15 @@ export class NamespaceRunner<M> {
     }
     this.counters.reruns += again.length;
     this.queue.unshift(...again);
+  }
+
+  private async waitingForStore<T>(op: () => Promise<T>): Promise<T> {
+    this.storeBusy = true;
+    try {
+      return await op();
+    } finally {
+      this.storeBusy = false;
+    }
   }
 
   private publicState(): NamespaceState {
