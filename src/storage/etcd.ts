@@ -97,9 +97,9 @@ export class EtcdStore implements Store {
         continue;
       }
       if (!state.exists) return { exists: false, version: state.version, records: [] };
-      const [prefixes, ips, stages] = await Promise.all(
-        [keys.prefixes, keys.ips, keys.stages].map((k, i) => this.rest(k, head.ranges[i + 1], head.revision, i === 2)),
-      );
+      const prefixes = await this.rest(keys.prefixes, head.ranges[1], head.revision, false);
+      const ips = await this.rest(keys.ips, head.ranges[2], head.revision, false);
+      const stages = await this.rest(keys.stages, head.ranges[3], head.revision, true);
       if (stages.length > 0) {
         this.counters.sweptStages += await sweepStages(this.io, keys, stages.map((kv) => kv.key), metaKV.modRevision, this.limits);
       }

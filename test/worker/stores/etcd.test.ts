@@ -109,6 +109,38 @@ describeOnEtcd("etcd store: layout", () => {
   });
 });
 
+describeOnEtcd("etcd store: paged reads", () => {
+  it("a load pages through its ranges at one revision: a commit made meanwhile is not half in it", async () => {
+    const writer = etcdStore();
+    const { ns, version } = await withPool(writer, "pages");
+    const v2 = await writer.commit(ns, version, [put(prefix("10.51.0.0/16")), ...poolIPs(20).map(put)]);
+    let meanwhile: Promise<number> | undefined;
+    const reader = etcdStore({
+      pageSize: 3,
+      fetch: async (input, init) => {
+        // Before the second page: another writer commits.
+        if (String(input).endsWith("/v3/kv/range")) await (meanwhile ??= writer.commit(ns, v2, [put(ip(POOL, "10.50.99.1")), del(ip(POOL, "10.50.0.1"))]));
+        return fetch(input, init);
+      },
+    });
+    const snap = await loaded(reader, ns);
+    expect(snap.version).toBe(v2);
+    expect(snap.records).toHaveLength(22);
+    expect(snap.records).toContainEqual(ip(POOL, "10.50.0.1"));
+    expect(snap.records).not.toContainEqual(ip(POOL, "10.50.99.1"));
+    expect(await meanwhile).toBe(v2 + 1);
+  });
+
+  it("listNamespaces pages through the directory", async () => {
+    const s = etcdStore({ pageSize: 2 });
+    const names = [fresh("list"), fresh("list"), fresh("list"), fresh("list"), fresh("list")];
+    for (const n of names) await s.createNamespace(n);
+    const listed = await s.listNamespaces();
+    for (const n of names) expect(listed).toContain(n);
+    expect(listed).toEqual(await etcdStore().listNamespaces());
+  });
+});
+
 describeOnEtcd("etcd store: batches beyond one txn, on etcd's default limits", () => {
   for (const [records, cidr] of [
     [10_000, "10.64.0.0/18"],
