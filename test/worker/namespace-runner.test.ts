@@ -449,6 +449,117 @@ describe("namespace runner: load shedding", () => {
   });
 });
 
+describe("namespace runner: idempotency keys", () => {
+  const key = (k: string, fingerprint = "fp-1") => ({ idempotency: { key: k, fingerprint } });
+
+  it("a retry with the same key and request is answered from the record and never applied again", async () => {
+    const { store, runner, held } = await setup();
+    expect(await runner.run((t) => t.acquire(), key("k1"))).toBe(0);
+    expect(await runner.run((t) => t.acquire(), key("k1"))).toBe(0);
+    expect(await runner.run((t) => t.acquire(), key("k2"))).toBe(1);
+    expect(await held()).toEqual([0, 1]);
+    expect(runner.counters.replayed).toBe(1);
+    // The entry was written in the same commit as the change it guards: one commit per first call.
+    expect(store.batches).toEqual([2, 2]);
+    const entries = [...(await store.load("toy")).records].filter((r) => r.kind === "idempotency");
+    expect(entries.map((r) => (r as { key: string }).key).sort()).toEqual(["k1", "k2"]);
+  });
+
+  it("an error is the answer too: the retry gets it again, even once the state would now allow the call", async () => {
+    const { runner, release, acquire } = await setup();
+    const first = (await runner.run((t) => t.release(5), key("r5")).catch((e: unknown) => e)) as IpamError;
+    expect(first).toBeInstanceOf(IpamError);
+    expect(first.kind).toBe("ip_not_allocated");
+    for (let i = 0; i < 6; i++) await acquire(); // 5 is now held
+    const again = (await runner.run((t) => t.release(5), key("r5")).catch((e: unknown) => e)) as IpamError;
+    expect([again.kind, again.message]).toEqual([first.kind, first.message]);
+    expect(await release(5)).toBe(5); // without the key it runs
+  });
+
+  it("the same key with another request is refused, naming the key; nothing is applied", async () => {
+    const { runner, held } = await setup();
+    await runner.run((t) => t.acquire(), key("k", "fp-a"));
+    const e = (await runner.run((t) => t.acquire(), key("k", "fp-b")).catch((x: unknown) => x)) as ServerError;
+    expect(e.kind).toBe("idempotency_key_reused");
+    expect(e.message).toContain('Idempotency-Key "k" was first sent with a different request');
+    expect(await held()).toEqual([0]);
+  });
+
+  it("two calls with one key in one batch: the second is answered as the first, after the commit", async () => {
+    const { runner, held, store } = await setup();
+    const [a, b] = await Promise.all([runner.run((t) => t.acquire(), key("same")), runner.run((t) => t.acquire(), key("same"))]);
+    expect([a, b]).toEqual([0, 0]);
+    expect(await held()).toEqual([0]);
+    expect(store.batches).toEqual([2]);
+  });
+
+  it("replays survive a reload (a restarted object) and a failed commit whose outcome was unknown", async () => {
+    const { store, runner, held } = await setup();
+    await runner.run((t) => t.acquire(), key("k1"));
+    // A commit that applied but whose answer was lost: the caller saw a failure.
+    const commit = store.commit.bind(store);
+    store.commit = async (ns, v, changes) => {
+      await commit(ns, v, changes);
+      throw new Error("connection dropped after the commit was sent");
+    };
+    const lost = (await runner.run((t) => t.acquire(), key("k2")).catch((e: unknown) => e)) as ServerError;
+    expect(lost.kind).toBe("unavailable");
+    store.commit = commit;
+    // The retry with the same key settles it: the address it got, not a second one.
+    expect(await runner.run((t) => t.acquire(), key("k2"))).toBe(1);
+    expect(await held()).toEqual([0, 1]);
+    // A fresh runner over the same store (a restarted object) replays too.
+    const fresh = new NamespaceRunner<Toy>({ namespace: "toy", store, rebuild: Toy.rebuild, missing: namespaceNotFound, isDomainError: isIpamError, log: silent });
+    expect(await fresh.run((t) => t.acquire(), key("k1"))).toBe(0);
+    expect(fresh.counters.replayed).toBe(1);
+  });
+
+  it("entries expire after the retention time, a few with each commit, without a scan", async () => {
+    const store = new TestStore();
+    await store.createNamespace("toy");
+    const runner = new NamespaceRunner<Toy>({
+      namespace: "toy",
+      store,
+      rebuild: Toy.rebuild,
+      missing: namespaceNotFound,
+      isDomainError: isIpamError,
+      idempotency: { retentionMs: 1_000, maxKeys: 100 },
+      log: silent,
+    });
+    const t0 = Date.now();
+    for (let i = 0; i < 20; i++) await runner.run((t) => t.acquire(), key(`old-${i}`));
+    vi.spyOn(Date, "now").mockReturnValue(t0 + 5_000);
+    try {
+      // A key past its retention runs again.
+      expect(await runner.run((t) => t.acquire(), key("old-0"))).toBe(20);
+      await runner.run((t) => t.acquire());
+    } finally {
+      vi.restoreAllMocks();
+    }
+    const left = [...(await store.load("toy")).records].filter((r) => r.kind === "idempotency").map((r) => (r as { key: string }).key);
+    // Two commits dropped 16 expired entries each at most; "old-0" was written again.
+    expect(left.length).toBeLessThan(20);
+    expect(left).toContain("old-0");
+  });
+
+  it("keeps at most maxKeys entries, dropping the oldest first", async () => {
+    const store = new TestStore();
+    await store.createNamespace("toy");
+    const runner = new NamespaceRunner<Toy>({
+      namespace: "toy",
+      store,
+      rebuild: Toy.rebuild,
+      missing: namespaceNotFound,
+      isDomainError: isIpamError,
+      idempotency: { retentionMs: 60_000, maxKeys: 5 },
+      log: silent,
+    });
+    for (let i = 0; i < 12; i++) await runner.run((t) => t.acquire(), key(`k${i}`));
+    const left = [...(await store.load("toy")).records].filter((r) => r.kind === "idempotency").map((r) => (r as { key: string }).key);
+    expect(left.sort()).toEqual(["k10", "k11", "k7", "k8", "k9"]);
+  });
+});
+
 describe("namespace runner: namespace lifecycle", () => {
   it("calls on a namespace that does not exist fail with namespace_not_found; create makes it usable", async () => {
     const { runner, acquire } = await setup({ create: false });
