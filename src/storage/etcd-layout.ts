@@ -5,11 +5,13 @@
 //   ipam/ns/<enc-name>/meta                 {"present":true,"version":7}   (+ "pending":{"id","stages"} mid-batch)
 //   ipam/ns/<enc-name>/p/<cidr>             {"parentCidr":"10.0.0.0/16"}   (+ extras)
 //   ipam/ns/<enc-name>/i/<prefix> <ip>      ""  (or extras JSON)
+//   ipam/ns/<enc-name>/r/<kind> <key>       ""  (or extras JSON): the extra record kinds (idempotency entries, ...)
 //   ipam/ns/<enc-name>/s/<batch>/<n>        a big batch's staged operations (JSON), until it is applied
 
 import type { IpamRecord, PrefixRecord } from "../core/types";
 import { StoreUnavailableError } from "./failure";
-import { type CollapsedChanges, ipRecord, recordExtras, recordKey, splitIpKey } from "./records";
+import { type CollapsedChanges, extraId, extraRecord, ipRecord, recordExtras, recordKey, splitExtraId, splitIpKey } from "./records";
+import type { ExtraRecord } from "./types";
 
 export const ROOT_PREFIX = "ipam/";
 export const DIRECTORY_PREFIX = "ipam/namespaces/";
@@ -21,12 +23,14 @@ export interface NamespaceKeys {
   meta: string;
   prefixes: string;
   ips: string;
+  /** The extra record kinds, as "<kind> <key>". */
+  records: string;
   stages: string;
 }
 
 export function namespaceKeys(name: string): NamespaceKeys {
   const base = `ipam/ns/${encodeURIComponent(name)}/`;
-  return { base, meta: `${base}meta`, prefixes: `${base}p/`, ips: `${base}i/`, stages: `${base}s/` };
+  return { base, meta: `${base}meta`, prefixes: `${base}p/`, ips: `${base}i/`, records: `${base}r/`, stages: `${base}s/` };
 }
 
 /** The keys of one staged batch: `<stages><id>/<n>`, n zero-padded so they sort in order. */
@@ -88,8 +92,10 @@ export function opsOf(keys: NamespaceKeys, c: CollapsedChanges): Op[] {
   const ops: Op[] = [];
   for (const r of c.prefixPuts) ops.push({ key: keys.prefixes + r.cidr, value: prefixValue(r) });
   for (const r of c.ipPuts) ops.push({ key: keys.ips + recordKey(r), value: recordExtras(r) ?? "" });
+  for (const r of c.extraPuts) ops.push({ key: keys.records + extraId(r), value: recordExtras(r) ?? "" });
   for (const r of c.prefixDeletes) ops.push({ key: keys.prefixes + r.cidr });
   for (const r of c.ipDeletes) ops.push({ key: keys.ips + recordKey(r) });
+  for (const r of c.extraDeletes) ops.push({ key: keys.records + extraId(r) });
   return ops;
 }
 
@@ -109,6 +115,15 @@ export function ipFromKV(keys: NamespaceKeys, key: string, value: string): IpamR
   return ipRecord(prefix, ip, value);
 }
 
+export function extraFromKV(keys: NamespaceKeys, key: string, value: string): ExtraRecord {
+  const { kind, key: recordKey } = splitExtraId(key.slice(keys.records.length));
+  try {
+    return extraRecord(kind, recordKey, value);
+  } catch {
+    throw new StoreUnavailableError(`etcd key ${key} does not hold record JSON: ${value.slice(0, 100)}`);
+  }
+}
+
 /** One operation in a stage value (a JSON list of them), its key relative to the namespace's base: [k, v] put, [k] delete. */
 export function stageEntry(keys: NamespaceKeys, op: Op): string {
   const k = op.key.slice(keys.base.length);
@@ -125,7 +140,7 @@ export function parseStage(keys: NamespaceKeys, key: string, value: string): Op[
   if (!Array.isArray(raw)) throw new StoreUnavailableError(`etcd stage key ${key} does not hold a list of operations`);
   return raw.map((entry: unknown) => {
     const o = entry as unknown[];
-    const ok = Array.isArray(o) && typeof o[0] === "string" && /^[pi]\//.test(o[0]) && (o.length === 1 || (o.length === 2 && typeof o[1] === "string"));
+    const ok = Array.isArray(o) && typeof o[0] === "string" && /^[pir]\//.test(o[0]) && (o.length === 1 || (o.length === 2 && typeof o[1] === "string"));
     if (!ok) throw new StoreUnavailableError(`etcd stage key ${key} holds a malformed operation`);
     return o.length === 1 ? { key: keys.base + (o[0] as string) } : { key: keys.base + (o[0] as string), value: o[1] as string };
   });

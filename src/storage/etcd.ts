@@ -4,13 +4,14 @@
 // visible by one fenced commit txn (etcd-staged.ts). A load reads the meta key and the records at one
 // revision. Key layout: etcd-layout.ts; scheme and operations: docs/storage.md ("etcd").
 
-import type { Change, IpamRecord } from "../core/types";
+
 import { secretsOf, type StoreConfig } from "./config";
 import { DEFAULT_LIMITS, fitsOneTxn, type TxnLimits } from "./etcd-batches";
 import { EtcdGateway, type KeyValue, prefixEnd, type RangeResult, type TxnRequest, type TxnResult } from "./etcd-gateway";
 import {
   DIRECTORY_PREFIX,
   directoryKey,
+  extraFromKV,
   ipFromKV,
   metaValue,
   type NamespaceKeys,
@@ -22,7 +23,16 @@ import {
 import { commitStaged, type EtcdIO, rollForward, stateOf, sweepStages, writeOp } from "./etcd-staged";
 import { StoreUnavailableError, storeFailure, withDeadline } from "./failure";
 import { collapseChanges } from "./records";
-import { CommitRefusedError, FencingError, type NamespaceSnapshot, type NamespaceState, type Store, type StoreCounters } from "./types";
+import {
+  CommitRefusedError,
+  FencingError,
+  type NamespaceSnapshot,
+  type NamespaceState,
+  type Store,
+  type StoreCounters,
+  type StoredChange,
+  type StoredRecord,
+} from "./types";
 
 type EtcdConfig = Extract<StoreConfig, { kind: "etcd" }>;
 
@@ -87,6 +97,7 @@ export class EtcdStore implements Store {
           { range: keys.meta },
           { range: keys.prefixes, rangeEnd: prefixEnd(keys.prefixes), ...page },
           { range: keys.ips, rangeEnd: prefixEnd(keys.ips), ...page },
+          { range: keys.records, rangeEnd: prefixEnd(keys.records), ...page },
           { range: keys.stages, rangeEnd: prefixEnd(keys.stages), keysOnly: true, ...page },
         ],
       });
@@ -99,11 +110,12 @@ export class EtcdStore implements Store {
       if (!state.exists) return { exists: false, version: state.version, records: [] };
       const prefixes = await this.rest(keys.prefixes, head.ranges[1], head.revision, false);
       const ips = await this.rest(keys.ips, head.ranges[2], head.revision, false);
-      const stages = await this.rest(keys.stages, head.ranges[3], head.revision, true);
+      const extras = await this.rest(keys.records, head.ranges[3], head.revision, false);
+      const stages = await this.rest(keys.stages, head.ranges[4], head.revision, true);
       if (stages.length > 0) {
         this.counters.sweptStages += await sweepStages(this.io, keys, stages.map((kv) => kv.key), metaKV.modRevision, this.limits);
       }
-      return { exists: true, version: state.version, records: records(keys, prefixes, ips) };
+      return { exists: true, version: state.version, records: records(keys, prefixes, ips, extras) };
     }
     throw new StoreUnavailableError(`etcd: namespace ${JSON.stringify(namespace)} kept changing while it was loaded`);
   }
@@ -126,7 +138,7 @@ export class EtcdStore implements Store {
     return all;
   }
 
-  async commit(namespace: string, expectedVersion: number, changes: readonly Change[]): Promise<number> {
+  async commit(namespace: string, expectedVersion: number, changes: readonly StoredChange[]): Promise<number> {
     const keys = namespaceKeys(namespace);
     const ops = opsOf(keys, collapseChanges(changes));
     let version: number;
@@ -222,14 +234,15 @@ export class EtcdStore implements Store {
 }
 
 const clearRecords = (keys: NamespaceKeys): TxnRequest["success"] =>
-  [keys.prefixes, keys.ips, keys.stages].map((p) => ({ deleteRange: p, rangeEnd: prefixEnd(p) }));
+  [keys.prefixes, keys.ips, keys.records, keys.stages].map((p) => ({ deleteRange: p, rangeEnd: prefixEnd(p) }));
 
 function fenced(namespace: string, expectedVersion: number, r: TxnResult): FencingError {
   const s = stateOf(r.ranges[0]?.kvs[0]);
   return new FencingError(namespace, expectedVersion, { exists: s.exists, version: s.version });
 }
 
-function* records(keys: NamespaceKeys, prefixes: KeyValue[], ips: KeyValue[]): IterableIterator<IpamRecord> {
+function* records(keys: NamespaceKeys, prefixes: KeyValue[], ips: KeyValue[], extras: KeyValue[]): IterableIterator<StoredRecord> {
   for (const kv of prefixes) yield prefixFromKV(keys, kv.key, kv.value);
   for (const kv of ips) yield ipFromKV(keys, kv.key, kv.value);
+  for (const kv of extras) yield extraFromKV(keys, kv.key, kv.value);
 }

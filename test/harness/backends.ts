@@ -3,6 +3,7 @@
 // it: the vars and secrets to bind. Used by the vitest projects (global-setup.ts), `npm run dev -- --store`
 // and `npm run bench:stores`.
 import { createClient } from "redis";
+import { waitUntilStopped } from "./process";
 import { deletePrefix, type EtcdAuth, enableAuth, etcdPost, etcdVersion, rootToken, startEtcdServer } from "./etcd-server";
 import { startRedisServer } from "./redis-server";
 import { startUpstashBridge } from "./upstash-bridge";
@@ -76,8 +77,10 @@ async function etcdBackend(opts: BackendOptions): Promise<RunningBackend> {
     vars: { IPAM_STORE: "etcd", ETCD_ENDPOINT: server.url, ETCD_USERNAME: ETCD_AUTH.user, ETCD_PASSWORD: ETCD_AUTH.password },
     description: `etcd ${version} (${server.url}, default limits: --max-txn-ops 128, --max-request-bytes 1.5 MiB; auth on, user ${ETCD_AUTH.user} limited to ipam/)`,
     async fault(f) {
-      if (f === "pause") server.pause();
-      else if (f === "resume") server.resume();
+      if (f === "pause") {
+        server.pause();
+        await waitUntilStopped(server.pid);
+      } else if (f === "resume") server.resume();
       else if (f === "kill") await server.kill();
       else await server.restart();
     },

@@ -108,6 +108,7 @@ describe("etcd layout", () => {
 
   it("stage values only name record keys of the namespace", () => {
     expect(() => parseStage(keys, "s", '[["meta","{}"]]')).toThrow(/malformed/);
+    expect(parseStage(keys, "s", '[["r/idempotency k","{}"]]')).toEqual([{ key: `${keys.records}idempotency k`, value: "{}" }]);
     expect(() => parseStage(keys, "s", '[["p/10.0.0.0/8", 1]]')).toThrow(/malformed/);
     expect(parseStage(keys, "s", '[["p/10.0.0.0/8","{}"],["i/x y"]]')).toEqual([{ key: `${keys.prefixes}10.0.0.0/8`, value: "{}" }, { key: `${keys.ips}x y` }]);
   });

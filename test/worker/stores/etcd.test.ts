@@ -86,6 +86,17 @@ describeOnEtcd("etcd store: layout", () => {
     expect(await s.listNamespaces()).not.toContain(a);
   });
 
+  it("keeps a record of an extra kind under r/<kind> <key>, with its fields as JSON", async () => {
+    const s = etcdStore();
+    const { ns, version } = await withPool(s, "extra");
+    const entry = { kind: "idempotency", key: "key/with spaces", fingerprint: "f1", at: 17 } as unknown as IpamRecord;
+    await s.commit(ns, version, [put(entry)]);
+    expect((await rawRange(`${baseOf(ns)}r/`)).kvs.map((kv) => [kv.key, kv.value])).toEqual([
+      [`${baseOf(ns)}r/idempotency key/with spaces`, '{"fingerprint":"f1","at":17}'],
+    ]);
+    expect((await loaded(s, ns)).records).toContainEqual(entry);
+  });
+
   it("an acquire writes two keys (its address and the meta) in one txn with 5,000 addresses held", async () => {
     const store = etcdStore();
     const ns = fresh("fill");
