@@ -3,15 +3,33 @@
 import { ServerError } from "../src/server/errors";
 import { storeConfig, type StoreConfigResult } from "../src/storage/config";
 import { DoSqliteStore } from "../src/storage/do-sqlite";
-import { openExternalStore } from "../src/storage/open";
+import type { MongoDriverLoader } from "../src/storage/mongodb";
+import { openExternalStore, type StoreDrivers } from "../src/storage/open";
 import type { Store } from "../src/storage/types";
 import type { Env } from "./env";
 
 const cache = new WeakMap<object, StoreConfigResult>();
+const drivers: StoreDrivers = {};
+
+/**
+ * Called by the Worker entry built for MongoDB (worker/index-mongodb.ts, `wrangler deploy --config wrangler.mongodb.toml`), the
+ * only one that bundles the driver.
+ */
+export function provideMongoDriver(load: MongoDriverLoader): void {
+  drivers.mongodb = load;
+}
+
+export const MONGODB_BUILD_MISSING =
+  "IPAM_STORE=mongodb needs the MongoDB driver, which this build of the Worker leaves out to stay small: deploy the " +
+  "MongoDB build with `npx wrangler deploy --config wrangler.mongodb.toml` (locally: `npm run dev -- --store mongodb`)";
 
 export function storeSettings(env: Env): StoreConfigResult {
   let s = cache.get(env);
-  if (!s) cache.set(env, (s = storeConfig(env as unknown as Record<string, unknown>)));
+  if (!s) {
+    s = storeConfig(env as unknown as Record<string, unknown>);
+    if (s.ok && s.config.kind === "mongodb" && !drivers.mongodb) s = { ok: false, message: MONGODB_BUILD_MISSING };
+    cache.set(env, s);
+  }
   return s;
 }
 
@@ -27,5 +45,5 @@ export function usesExternalStore(env: Env): boolean {
 export function openStore(env: Env, storage: DurableObjectStorage): Store {
   const s = storeSettings(env);
   if (!s.ok) throw new ServerError("internal", misconfiguredMessage(s.message));
-  return s.config.kind === "durable-object" ? new DoSqliteStore(storage) : openExternalStore(s.config);
+  return s.config.kind === "durable-object" ? new DoSqliteStore(storage) : openExternalStore(s.config, drivers);
 }

@@ -36,7 +36,9 @@ export class StoreBench extends DurableObject<Env> {
   private openStore(): Store {
     const s = storeConfig(this.env);
     if (!s.ok) throw new Error(s.message);
-    return s.config.kind === "durable-object" ? new DoSqliteStore(this.ctx.storage) : openExternalStore(s.config);
+    return s.config.kind === "durable-object"
+      ? new DoSqliteStore(this.ctx.storage)
+      : openExternalStore(s.config, { mongodb: () => import("mongodb") });
   }
 
   async run(req: BenchRequest): Promise<BenchFigures> {

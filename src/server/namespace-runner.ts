@@ -15,6 +15,7 @@
 // on the rebuilt machine. There are no retries and no sleeps; an AbortSignal per call is honoured.
 
 import type { Change, IpamRecord } from "../core/types";
+import { StoreMisconfiguredError } from "../storage/failure";
 import { CommitRefusedError, FencingError, type NamespaceState, type Store } from "../storage/types";
 import { ServerError } from "./errors";
 import { consoleLogger, type Logger } from "./outcome";
@@ -375,6 +376,9 @@ export class NamespaceRunner<M> {
         `namespace ${ns} was changed by another writer; the request was not applied, retry it`,
         { cause: e },
       );
+    }
+    if (e instanceof StoreMisconfiguredError) {
+      return new ServerError("internal", `server misconfigured: ${e.message}`, { cause: e });
     }
     this.log(`namespace ${ns}: ${what} on the ${this.store.backend} store failed`, e);
     return new ServerError("unavailable", `the store failed to ${what} for namespace ${ns}; retry the request`, {

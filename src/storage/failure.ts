@@ -18,9 +18,24 @@ function describe(e: unknown): string {
   return String(e);
 }
 
+/**
+ * The store cannot work with the server it was pointed at (e.g. a MongoDB server without transactions); nothing
+ * was written. The message says what to change and holds no secret: it is shown to callers, as a bad setting is.
+ */
+export class StoreMisconfiguredError extends Error {
+  override readonly name = "StoreMisconfiguredError";
+}
+
 /** The error to throw for `e`: the store's own refusals pass through, anything else becomes a StoreUnavailableError. */
 export function storeFailure(backend: string, what: string, e: unknown, secrets: readonly string[]): Error {
-  if (e instanceof CommitRefusedError || e instanceof InvalidChangeError || e instanceof StoreUnavailableError) return e;
+  if (
+    e instanceof CommitRefusedError ||
+    e instanceof InvalidChangeError ||
+    e instanceof StoreUnavailableError ||
+    e instanceof StoreMisconfiguredError
+  ) {
+    return e;
+  }
   return new StoreUnavailableError(redact(`${backend}: ${what} failed: ${describe(e)}`, secrets).slice(0, 1000));
 }
 

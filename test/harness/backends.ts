@@ -3,10 +3,11 @@
 // it: the vars and secrets to bind. Used by the vitest projects (global-setup.ts), `npm run dev -- --store`
 // and `npm run bench:stores`.
 import { createClient } from "redis";
+import { startMongoBackend } from "./mongo-backend";
 import { startRedisServer } from "./redis-server";
 import { startUpstashBridge } from "./upstash-bridge";
 
-export const BACKENDS = ["durable-object", "redis"] as const;
+export const BACKENDS = ["durable-object", "redis", "mongodb"] as const;
 export type BackendName = (typeof BACKENDS)[number];
 
 export const isBackendName = (s: string): s is BackendName => (BACKENDS as readonly string[]).includes(s);
@@ -23,6 +24,8 @@ export interface RunningBackend {
   fault(f: Fault): Promise<void>;
   /** Removes every record of every namespace (between test files). */
   wipe(): Promise<void>;
+  /** What a stand-in was asked for and does not implement (the tests fail on any). */
+  complaints?(): string[];
   stop(): Promise<void>;
 }
 
@@ -74,5 +77,7 @@ export async function startBackend(name: BackendName, opts: BackendOptions = {})
       };
     case "redis":
       return redisBackend(opts);
+    case "mongodb":
+      return startMongoBackend(opts);
   }
 }
