@@ -85,7 +85,7 @@ export class Commands {
       ping: { fields: [], open: true, run: () => ({ ok: 1 }) },
       saslStart: { fields: ["mechanism", "payload", "autoAuthorize", "options"], open: true, run: (c) => this.saslStart(c) },
       saslContinue: { fields: ["conversationId", "payload"], open: true, run: (c) => this.saslContinue(c) },
-      endSessions: { fields: [], run: (c) => this.endSessions(c) },
+      endSessions: { fields: [], writeConcern: true, run: (c) => this.endSessions(c) },
       find: { fields: ["filter", "limit", "singleBatch", "batchSize"], inTransaction: true, run: (c) => this.find(c) },
       getMore: { fields: ["collection", "batchSize"], inTransaction: true, run: (c) => this.getMore(c) },
       killCursors: { fields: ["cursors"], inTransaction: true, run: (c) => this.killCursors(c) },
@@ -103,6 +103,7 @@ export class Commands {
     const name = Object.keys(req.command)[0] ?? "";
     try {
       this.engine.expire();
+      if (req.noReply && name !== "endSessions") throw new Unsupported(`${name} without an answer (OP_MSG moreToCome, an unacknowledged write)`);
       if (req.legacy && !["isMaster", "ismaster", "hello"].includes(name)) {
         throw new CommandError("UnsupportedOpQueryCommand", `Unsupported OP_QUERY command: ${name}. The client driver may require an upgrade.`);
       }
@@ -141,7 +142,8 @@ export class Commands {
     const wc = cmd.writeConcern as Document | undefined;
     if (wc !== undefined) {
       const { w, wtimeout, j, ...rest } = wc;
-      if (Object.keys(rest).length || (w !== undefined && w !== 1 && w !== "majority") || (wtimeout !== undefined && typeof wtimeout !== "number") || (j !== undefined && typeof j !== "boolean")) {
+      const unacknowledged = w === 0 && name === "endSessions"; // the driver ends its sessions fire-and-forget
+      if (Object.keys(rest).length || (w !== undefined && w !== 1 && w !== "majority" && !unacknowledged) || (wtimeout !== undefined && typeof wtimeout !== "number") || (j !== undefined && typeof j !== "boolean")) {
         throw new Unsupported(`writeConcern ${JSON.stringify(wc)}`);
       }
       // A single node's journal, fsynced at every commit, satisfies w:1, w:"majority" and j:true alike.

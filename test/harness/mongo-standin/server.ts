@@ -49,7 +49,8 @@ export async function startStandin(opts: StandinOptions): Promise<Standin> {
       try {
         for (const msg of framer.push(chunk)) {
           const req = parseRequest(msg);
-          socket.write(encodeReply(req, commands!.run(conn, req)));
+          const reply = commands!.run(conn, req);
+          if (!req.noReply) socket.write(encodeReply(req, reply));
         }
       } catch (e) {
         const line = `${REFUSED} connection ${conn.id} (${conn.appName ?? "?"}): ${e instanceof ProtocolError ? "" : "stand-in bug: "}${(e as Error).message}`;

@@ -14,15 +14,15 @@ export const MAX_MESSAGE_SIZE_BYTES = 48_000_000;
 export const MAX_WRITE_BATCH_SIZE = 100_000;
 
 const HEADER = 16;
-const CHECKSUM_PRESENT = 1;
 const MORE_TO_COME = 2;
-const EXHAUST_ALLOWED = 1 << 16;
 
 /** The connection cannot go on (a malformed or oversized message): real mongod closes it too. */
 export class ProtocolError extends Error {}
 
 export interface Request {
   requestId: number;
+  /** OP_MSG moreToCome: the client expects no answer (the driver's endSessions on close, sent with w:0). */
+  noReply: boolean;
   /** OP_QUERY (the handshake) or OP_MSG. */
   legacy: boolean;
   /** The command document, with OP_MSG document sequences (kind 1 sections) merged in as arrays. */
@@ -75,15 +75,15 @@ export function parseRequest(msg: Buffer): Request {
   const requestId = msg.readInt32LE(4);
   const opCode = msg.readInt32LE(12);
   if (opCode === OP_MSG) return { requestId, legacy: false, ...parseMsg(msg) };
-  if (opCode === OP_QUERY) return { requestId, legacy: true, ...parseQuery(msg) };
+  if (opCode === OP_QUERY) return { requestId, legacy: true, noReply: false, ...parseQuery(msg) };
   if (opCode === OP_COMPRESSED) throw new ProtocolError("OP_COMPRESSED: the stand-in offers no compressor in hello, so none may be used");
   throw new ProtocolError(`opcode ${opCode} is not supported (OP_MSG, and OP_QUERY for the handshake only)`);
 }
 
-function parseMsg(msg: Buffer): { command: Document; db: string } {
+function parseMsg(msg: Buffer): { command: Document; db: string; noReply: boolean } {
   const flags = msg.readUInt32LE(HEADER);
-  if (flags & (CHECKSUM_PRESENT | MORE_TO_COME | EXHAUST_ALLOWED) || flags & ~(CHECKSUM_PRESENT | MORE_TO_COME | EXHAUST_ALLOWED)) {
-    // None of these is used by the adapter (no checksums, no unacknowledged writes, no exhaust cursors).
+  if (flags & ~MORE_TO_COME) {
+    // Not used by the driver with this server: checksums, exhaust cursors / streaming hello.
     throw new ProtocolError(`OP_MSG flag bits 0x${flags.toString(16)} are not supported by the stand-in`);
   }
   let at = HEADER + 4;
@@ -118,7 +118,7 @@ function parseMsg(msg: Buffer): { command: Document; db: string } {
   }
   const db = body.$db;
   if (typeof db !== "string" || db === "") throw new ProtocolError("OP_MSG command without $db");
-  return { command: body, db };
+  return { command: body, db, noReply: (flags & MORE_TO_COME) !== 0 };
 }
 
 function parseQuery(msg: Buffer): { command: Document; db: string } {
