@@ -265,10 +265,10 @@ export class NamespaceRunner<M> {
     } catch (e) {
       this.state = undefined;
       this.log(`namespace ${JSON.stringify(this.namespace)}: load from the ${this.store.backend} store failed`, e);
-      const err = new ServerError(
-        "unavailable",
-        `namespace ${JSON.stringify(this.namespace)} could not be loaded from the store; nothing was applied`,
-      );
+      const err =
+        e instanceof StoreMisconfiguredError
+          ? new ServerError("internal", `server misconfigured: ${e.message}`)
+          : new ServerError("unavailable", `namespace ${JSON.stringify(this.namespace)} could not be loaded from the store; nothing was applied`);
       for (const item of this.queue.splice(0)) item.reject(err);
       return false;
     }

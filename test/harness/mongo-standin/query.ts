@@ -37,8 +37,8 @@ export function compileFilter(filter: unknown): (doc: Doc) => boolean {
       }
     } else checkLiteral(cond, "query equality");
   }
-  const q = new Query(filter);
-  return (doc) => q.test(doc);
+  let q: Query | undefined;
+  return (doc) => (q ??= new Query(filter)).test(doc);
 }
 
 /** The _id a filter pins, if it has an equality on _id (what lets a write find its document directly). */
