@@ -1,6 +1,8 @@
-// Which store this deployment's namespaces live in (IPAM_STORE and the backend's settings), read once per
-// env object. A bad setting turns every call into `internal` with a message naming the setting.
+// Which store this deployment's namespaces live in (IPAM_STORE and the backend's settings) and how the
+// namespace runner is bounded (IPAM_MAX_QUEUE), read once per env object. A bad setting turns every call into
+// `internal` with a message naming the setting.
 import { ServerError } from "../src/server/errors";
+import { type RunnerSettings, runnerSettings } from "../src/server/settings";
 import { storeConfig, type StoreConfigResult } from "../src/storage/config";
 import { DoSqliteStore } from "../src/storage/do-sqlite";
 import type { MongoDriverLoader } from "../src/storage/mongodb";
@@ -23,14 +25,24 @@ export const MONGODB_BUILD_MISSING =
   "IPAM_STORE=mongodb needs the MongoDB driver, which this build of the Worker leaves out to stay small: deploy the " +
   "MongoDB build with `npx wrangler deploy --config wrangler.mongodb.toml` (locally: `npm run dev -- --store mongodb`)";
 
+/** The store settings; a runner setting that is wrong makes them unusable too (one check for every call). */
 export function storeSettings(env: Env): StoreConfigResult {
   let s = cache.get(env);
   if (!s) {
-    s = storeConfig(env as unknown as Record<string, unknown>);
+    const vars = env as unknown as Record<string, unknown>;
+    const runner = runnerSettings(vars);
+    s = runner.ok ? storeConfig(vars) : { ok: false, message: runner.message };
     if (s.ok && s.config.kind === "mongodb" && !drivers.mongodb) s = { ok: false, message: MONGODB_BUILD_MISSING };
     cache.set(env, s);
   }
   return s;
+}
+
+/** The runner's settings (valid whenever storeSettings(env) is). */
+export function runnerSettingsOf(env: Env): RunnerSettings {
+  const r = runnerSettings(env as unknown as Record<string, unknown>);
+  if (!r.ok) throw new ServerError("internal", misconfiguredMessage(r.message));
+  return r.settings;
 }
 
 export const misconfiguredMessage = (problem: string) => `server misconfigured: ${problem}`;

@@ -12,17 +12,32 @@
 // the machine is reloaded and the batch's calls run again on the fresh state, up to `maxReruns` times each. A step
 // that throws an unexpected (non-domain) error may have left the machine inconsistent: it fails with
 // "internal", the steps applied before it are committed, the machine is rebuilt, and the steps after it run
-// on the rebuilt machine. There are no retries and no sleeps; an AbortSignal per call is honoured.
+// on the rebuilt machine. There are no retries and no sleeps. A call's deadline is absolute (set when the
+// Worker received it): a call still queued when it passes, or found past it when its batch is applied, is
+// never applied. The queue is bounded: a call that finds it full is refused at once (load shedding).
 
-import type { Change, IpamRecord } from "../core/types";
+import type { IpamRecord } from "../core/types";
 import { StoreMisconfiguredError } from "../storage/failure";
-import { CommitRefusedError, FencingError, type NamespaceState, type Store } from "../storage/types";
+import { CommitRefusedError, FencingError, type NamespaceState, type Store, type StoredChange } from "../storage/types";
 import { ServerError } from "./errors";
-import { consoleLogger, type Logger } from "./outcome";
+import { DEFAULT_IDEMPOTENCY, type IdempotencyKey, type IdempotencySettings, IdempotencyTable, type RecordedOutcome, withoutIdempotency } from "./idempotency";
+import { consoleLogger, type Logger, outcomeError } from "./outcome";
 
 /** A unit of work on the machine: returns the caller's result and the changes to persist. Must leave the
  * machine unchanged when it throws a domain error. */
-export type Step<M, T> = (machine: M) => { result: T; changes: Change[] };
+export type Step<M, T> = (machine: M) => { result: T; changes: StoredChange[] };
+
+/** When a call gives up, and what makes a retry of it safe. */
+export interface CallLimits {
+  /** Absolute deadline, ms since the epoch: the call is never applied once it has passed. */
+  deadline?: number;
+  /** Cancels the call (e.g. its client went away). */
+  signal?: AbortSignal;
+  /** The call's Idempotency-Key: a retry with the same key and request is answered from the first call's record. */
+  idempotency?: IdempotencyKey;
+}
+
+export const DEFAULT_MAX_QUEUE = 1024;
 
 export interface RunnerOptions<M> {
   namespace: string;
@@ -39,6 +54,10 @@ export interface RunnerOptions<M> {
   maxBatch?: number;
   /** How often a call whose batch was fenced runs again on reloaded state before it fails (default 4). */
   maxReruns?: number;
+  /** Most calls waiting to be applied; a call beyond it is refused with resource_exhausted (default 1024). */
+  maxQueue?: number;
+  /** How long idempotency entries are kept, and how many (default 24 h, 10,000). */
+  idempotency?: IdempotencySettings;
   log?: Logger;
 }
 
@@ -51,6 +70,12 @@ export interface RunnerCounters {
   refusedCommits: number;
   /** Calls run again after their batch was refused. */
   reruns: number;
+  /** Calls refused because the queue was full. */
+  shed: number;
+  /** Calls whose deadline passed before they were applied (never applied). */
+  expired: number;
+  /** Calls answered from their idempotency entry (not applied again). */
+  replayed: number;
   /** Batches taken from the queue (including those that needed no commit). */
   batches: number;
   /** Steps applied without error (committed or read-only). */
@@ -65,25 +90,26 @@ interface StepItem<M> {
   kind: "step";
   step: Step<M, unknown>;
   phase: "queued" | "applied" | "done";
+  deadline?: number;
+  idempotency?: IdempotencyKey;
   /** Times this call ran again after its batch was refused. */
   reruns?: number;
   resolve(v: unknown): void;
   reject(e: unknown): void;
-  cleanup?: () => void;
 }
 
 interface ExclusiveItem {
   kind: "exclusive";
   run(): Promise<unknown>;
   phase: "queued" | "applied" | "done";
+  deadline?: number;
   resolve(v: unknown): void;
   reject(e: unknown): void;
-  cleanup?: () => void;
 }
 
 type Item<M> = StepItem<M> | ExclusiveItem;
 
-type Loaded<M> = { exists: true; version: number; machine: M } | { exists: false; version: number };
+type Loaded<M> = { exists: true; version: number; machine: M; idem: IdempotencyTable } | { exists: false; version: number };
 
 export class NamespaceRunner<M> {
   readonly namespace: string;
@@ -92,6 +118,9 @@ export class NamespaceRunner<M> {
     failedCommits: 0,
     refusedCommits: 0,
     reruns: 0,
+    shed: 0,
+    expired: 0,
+    replayed: 0,
     batches: 0,
     applied: 0,
     loads: 0,
@@ -102,7 +131,10 @@ export class NamespaceRunner<M> {
   private readonly log: Logger;
   private readonly maxBatch: number;
   private readonly maxReruns: number;
+  private readonly maxQueue: number;
   private queue: Item<M>[] = [];
+  /** A store round trip is in flight: calls that expire meanwhile were kept waiting by the store. */
+  private storeBusy = false;
   private state: Loaded<M> | undefined;
   private draining = false;
 
@@ -113,59 +145,60 @@ export class NamespaceRunner<M> {
     this.log = opts.log ?? consoleLogger;
     this.maxBatch = Math.max(1, opts.maxBatch ?? 512);
     this.maxReruns = Math.max(0, opts.maxReruns ?? 4);
+    this.maxQueue = Math.max(1, opts.maxQueue ?? DEFAULT_MAX_QUEUE);
   }
 
   /** Queues a step; resolves with its result once the batch it ran in is durable. */
-  run<T>(step: Step<M, T>, signal?: AbortSignal): Promise<T> {
-    return this.enqueue<T>({ kind: "step", step: step as Step<M, unknown> }, signal);
+  run<T>(step: Step<M, T>, limits?: CallLimits): Promise<T> {
+    return this.enqueue<T>({ kind: "step", step: step as Step<M, unknown>, idempotency: limits?.idempotency }, limits);
   }
 
   /** Queues a read: `f` sees the state after every call queued before it, and answers once that is durable. */
-  read<T>(f: (machine: M) => T, signal?: AbortSignal): Promise<T> {
-    return this.run((m) => ({ result: f(m), changes: [] }), signal);
+  read<T>(f: (machine: M) => T, limits?: CallLimits): Promise<T> {
+    return this.run((m) => ({ result: f(m), changes: [] }), limits);
   }
 
   /** Existence and version of the namespace, in queue order. */
-  existence(signal?: AbortSignal): Promise<NamespaceState> {
-    return this.exclusive(async () => this.publicState(), signal);
+  existence(limits?: CallLimits): Promise<NamespaceState> {
+    return this.exclusive(async () => this.publicState(), limits);
   }
 
   /** Creates the namespace (idempotent), in queue order. */
-  createNamespace(signal?: AbortSignal): Promise<NamespaceState & { created: boolean }> {
+  createNamespace(limits?: CallLimits): Promise<NamespaceState & { created: boolean }> {
     return this.exclusive(async () => {
       const before = this.state!;
       let s: NamespaceState & { created: boolean };
       try {
-        s = await this.store.createNamespace(this.namespace);
+        s = await this.waitingForStore(() => this.store.createNamespace(this.namespace));
       } catch (e) {
         this.state = undefined;
         throw this.storeError("create namespace", e);
       }
-      if (s.created) this.state = { exists: true, version: s.version, machine: this.opts.rebuild([]) };
+      if (s.created) this.state = { exists: true, version: s.version, machine: this.opts.rebuild([]), idem: this.newTable() };
       else if (!before.exists || before.version !== s.version) this.state = undefined; // someone else wrote: reload
       return s;
-    }, signal);
+    }, limits);
   }
 
   /**
    * Deletes the namespace, in queue order, if it exists and `refuse(machine)` returns no error (e.g. it
    * still holds prefixes). Fenced: refused if another writer changed it since it was loaded.
    */
-  deleteNamespace(refuse: (machine: M) => Error | undefined, signal?: AbortSignal): Promise<NamespaceState> {
+  deleteNamespace(refuse: (machine: M) => Error | undefined, limits?: CallLimits): Promise<NamespaceState> {
     return this.exclusive(async () => {
       const s = this.state!;
       if (!s.exists) throw this.opts.missing(this.namespace);
       const why = refuse(s.machine);
       if (why) throw why;
       try {
-        const version = await this.store.deleteNamespace(this.namespace, s.version);
+        const version = await this.waitingForStore(() => this.store.deleteNamespace(this.namespace, s.version));
         this.state = { exists: false, version };
         return { exists: false, version };
       } catch (e) {
         this.state = undefined;
         throw this.storeError("delete namespace", e);
       }
-    }, signal);
+    }, limits);
   }
 
   /** Number of calls waiting (not yet applied). */
@@ -173,44 +206,61 @@ export class NamespaceRunner<M> {
     return this.queue.length;
   }
 
-  private exclusive<T>(run: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    return this.enqueue<T>({ kind: "exclusive", run }, signal);
+  private exclusive<T>(run: () => Promise<T>, limits?: CallLimits): Promise<T> {
+    return this.enqueue<T>({ kind: "exclusive", run }, limits);
   }
 
   private enqueue<T>(
     partial: Omit<StepItem<M>, "phase" | "resolve" | "reject"> | Omit<ExclusiveItem, "phase" | "resolve" | "reject">,
-    signal?: AbortSignal,
+    limits: CallLimits = {},
   ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      if (signal?.aborted) {
-        reject(deadline("before it ran; nothing was applied"));
+      const { deadline, signal } = limits;
+      if (signal?.aborted || (deadline !== undefined && Date.now() >= deadline)) {
+        this.counters.expired++;
+        reject(deadlineError("before it ran; nothing was applied"));
         return;
       }
-      const item = { ...partial, phase: "queued" } as Item<M>;
+      if (this.queue.length >= this.maxQueue) {
+        this.counters.shed++;
+        reject(
+          new ServerError(
+            "resource_exhausted",
+            `namespace ${JSON.stringify(this.namespace)} is busy: ${this.queue.length} calls are already waiting; nothing was applied, retry with backoff`,
+          ),
+        );
+        return;
+      }
+      const item = { ...partial, phase: "queued", deadline } as Item<M>;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const cleanup = () => {
+        if (timer !== undefined) clearTimeout(timer);
+        signal?.removeEventListener("abort", giveUp);
+      };
       item.resolve = (v) => {
         if (item.phase === "done") return;
         item.phase = "done";
-        item.cleanup?.();
+        cleanup();
         resolve(v as T);
       };
       item.reject = (e) => {
         if (item.phase === "done") return;
         item.phase = "done";
-        item.cleanup?.();
+        cleanup();
         reject(e);
       };
-      if (signal) {
-        const onAbort = () => {
-          if (item.phase === "queued") {
-            this.queue = this.queue.filter((i) => i !== item);
-            item.reject(deadline("before it ran; nothing was applied"));
-          } else {
-            item.reject(deadline("while its batch was being committed; the outcome is unknown"));
-          }
-        };
-        signal.addEventListener("abort", onAbort, { once: true });
-        item.cleanup = () => signal.removeEventListener("abort", onAbort);
+      function giveUp(this: void): void {
+        if (item.phase === "queued") {
+          runner.queue = runner.queue.filter((i) => i !== item);
+          runner.counters.expired++;
+          item.reject(deadlineError(runner.storeBusy ? "while waiting for the store, before it ran; nothing was applied" : "before it ran; nothing was applied"));
+        } else {
+          item.reject(deadlineError("while its batch was being committed; the outcome is unknown"));
+        }
       }
+      const runner = this;
+      if (deadline !== undefined) timer = setTimeout(giveUp, deadline - Date.now());
+      signal?.addEventListener("abort", giveUp, { once: true });
       this.queue.push(item);
       this.kick();
     });
@@ -253,14 +303,18 @@ export class NamespaceRunner<M> {
   private async load(): Promise<boolean> {
     this.counters.loads++;
     try {
-      let snap = await this.store.load(this.namespace);
+      let snap = await this.waitingForStore(() => this.store.load(this.namespace));
       if (!snap.exists && snap.version === 0 && this.opts.existsByDefault) {
-        await this.store.createNamespace(this.namespace);
-        snap = await this.store.load(this.namespace);
+        await this.waitingForStore(() => this.store.createNamespace(this.namespace));
+        snap = await this.waitingForStore(() => this.store.load(this.namespace));
       }
-      this.state = snap.exists
-        ? { exists: true, version: snap.version, machine: this.opts.rebuild(snap.records) }
-        : { exists: false, version: snap.version };
+      if (snap.exists) {
+        const idem = this.newTable();
+        const machine = this.opts.rebuild(withoutIdempotency<IpamRecord>(snap.records, idem));
+        this.state = { exists: true, version: snap.version, machine, idem };
+      } else {
+        this.state = { exists: false, version: snap.version };
+      }
       return true;
     } catch (e) {
       this.state = undefined;
@@ -276,6 +330,11 @@ export class NamespaceRunner<M> {
 
   private async runExclusive(item: ExclusiveItem): Promise<void> {
     if (item.phase !== "queued") return;
+    if (item.deadline !== undefined && Date.now() >= item.deadline) {
+      this.counters.expired++;
+      item.reject(deadlineError("before it ran; nothing was applied"));
+      return;
+    }
     item.phase = "applied";
     this.counters.batches++;
     try {
@@ -289,24 +348,54 @@ export class NamespaceRunner<M> {
     this.counters.batches++;
     this.counters.largestBatch = Math.max(this.counters.largestBatch, batch.length);
     const s = this.state!;
-    const applied: { item: StepItem<M>; result: unknown }[] = [];
-    const changes: Change[] = [];
+    let now = Date.now();
+    const applied: { item: StepItem<M>; answer: RecordedOutcome | { ok: false; error: unknown } }[] = [];
+    const changes: StoredChange[] = [];
     let broken = false;
     for (let i = 0; i < batch.length; i++) {
       const item = batch[i];
       if (item.phase !== "queued") continue;
+      // A long step before this one may have kept its timer from firing: its deadline is checked again here.
+      now = Date.now();
+      if (item.deadline !== undefined && now >= item.deadline) {
+        this.counters.expired++;
+        item.reject(deadlineError("before it ran; nothing was applied"));
+        continue;
+      }
       if (!s.exists) {
         item.reject(this.opts.missing(this.namespace));
+        continue;
+      }
+      const key = item.idempotency;
+      const recorded = key && s.idem.find(key.key, now);
+      if (key && recorded) {
+        if (recorded.fingerprint !== key.fingerprint) {
+          item.reject(keyReused(key.key));
+          continue;
+        }
+        // Answered as the first call was, once this batch is durable (the entry may be this batch's own).
+        this.counters.replayed++;
+        item.phase = "applied";
+        applied.push({ item, answer: recorded.outcome });
         continue;
       }
       try {
         const out = item.step(s.machine);
         item.phase = "applied";
-        applied.push({ item, result: out.result });
+        applied.push({ item, answer: { ok: true, result: out.result } });
         for (const c of out.changes) changes.push(c);
+        if (key) changes.push(s.idem.record(key, { ok: true, result: out.result }, now));
       } catch (e) {
         if (this.opts.isDomainError(e)) {
-          item.reject(e);
+          if (key) {
+            // The refusal is the answer to remember: a retry gets it again, even if the state changed meanwhile.
+            const { kind, message } = e as { kind: string; message: string };
+            item.phase = "applied";
+            applied.push({ item, answer: { ok: false, error: e } });
+            changes.push(s.idem.record(key, { ok: false, kind, message }, now));
+          } else {
+            item.reject(e);
+          }
           continue;
         }
         // A bug: the machine may be half-changed. Fail this call, commit what came before, rebuild, and put
@@ -319,8 +408,9 @@ export class NamespaceRunner<M> {
       }
     }
     if (changes.length > 0) {
+      if (s.exists) for (const c of s.idem.expire(now)) changes.push(c);
       try {
-        s.version = await this.store.commit(this.namespace, s.version, changes);
+        s.version = await this.waitingForStore(() => this.store.commit(this.namespace, s.version, changes));
         this.counters.commits++;
       } catch (e) {
         this.counters.failedCommits++;
@@ -335,7 +425,10 @@ export class NamespaceRunner<M> {
       }
     }
     this.counters.applied += applied.length;
-    for (const { item, result } of applied) item.resolve(result);
+    for (const { item, answer } of applied) {
+      if (answer.ok) item.resolve(answer.result);
+      else item.reject("error" in answer ? answer.error : outcomeError(answer as unknown as Parameters<typeof outcomeError>[0]));
+    }
     if (broken) this.state = undefined;
   }
 
@@ -360,6 +453,19 @@ export class NamespaceRunner<M> {
     }
     this.counters.reruns += again.length;
     this.queue.unshift(...again);
+  }
+
+  private newTable(): IdempotencyTable {
+    return new IdempotencyTable(this.opts.idempotency ?? DEFAULT_IDEMPOTENCY);
+  }
+
+  private async waitingForStore<T>(op: () => Promise<T>): Promise<T> {
+    this.storeBusy = true;
+    try {
+      return await op();
+    } finally {
+      this.storeBusy = false;
+    }
   }
 
   private publicState(): NamespaceState {
@@ -387,8 +493,15 @@ export class NamespaceRunner<M> {
   }
 }
 
-function deadline(when: string): ServerError {
+function deadlineError(when: string): ServerError {
   return new ServerError("deadline_exceeded", `deadline exceeded ${when}`);
+}
+
+function keyReused(key: string): ServerError {
+  return new ServerError(
+    "idempotency_key_reused",
+    `Idempotency-Key ${JSON.stringify(key)} was first sent with a different request; nothing was applied. Use a new key for a new request`,
+  );
 }
 
 function internal(): ServerError {

@@ -1,6 +1,6 @@
 // Unit tests of the namespace runner (layer 4) with a toy state machine over the in-memory store, wrapped
 // so a test can hold a commit in flight, fail it, or write behind the runner's back.
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { IpamError, isIpamError, namespaceNotFound } from "../../src/core/errors";
 import type { Change, IpamRecord } from "../../src/core/types";
 import { ServerError } from "../../src/server/errors";
@@ -79,7 +79,7 @@ class TestStore extends ReferenceStore {
 
 const silent = () => {};
 
-async function setup(opts: { create?: boolean; existsByDefault?: boolean } = {}) {
+async function setup(opts: { create?: boolean; existsByDefault?: boolean; maxQueue?: number } = {}) {
   const store = new TestStore();
   if (opts.create !== false) await store.createNamespace("toy");
   const runner = new NamespaceRunner<Toy>({
@@ -89,12 +89,14 @@ async function setup(opts: { create?: boolean; existsByDefault?: boolean } = {})
     missing: namespaceNotFound,
     isDomainError: isIpamError,
     existsByDefault: opts.existsByDefault,
+    maxQueue: opts.maxQueue,
     log: silent,
   });
-  const acquire = (signal?: AbortSignal) => runner.run((t) => t.acquire(), signal);
+  const acquire = (signal?: AbortSignal) => runner.run((t) => t.acquire(), { signal });
+  const acquireBy = (deadline: number) => runner.run((t) => t.acquire(), { deadline });
   const release = (n: number) => runner.run((t) => t.release(n));
   const held = () => runner.read((t) => [...t.held].sort((a, b) => a - b));
-  return { store, runner, acquire, release, held };
+  return { store, runner, acquire, acquireBy, release, held };
 }
 
 /** Lets queued microtasks and promise chains run. */
@@ -282,7 +284,7 @@ describe("namespace runner: failures", () => {
       controller.abort(); // the deadline passes while the runner reloads after the fence
       return load(ns);
     };
-    const e = (await runner.run((t) => t.acquire(), controller.signal).catch((x: unknown) => x)) as ServerError;
+    const e = (await runner.run((t) => t.acquire(), { signal: controller.signal }).catch((x: unknown) => x)) as ServerError;
     expect(e.kind).toBe("deadline_exceeded");
     expect(e.message).toContain("nothing was applied");
     expect(runner.counters).toMatchObject({ refusedCommits: 1, reruns: 1 });
@@ -374,6 +376,187 @@ describe("namespace runner: deadlines", () => {
     hold.resolve();
     await first;
     expect(await held()).toEqual([0]);
+  });
+});
+
+describe("namespace runner: absolute deadlines", () => {
+  it("a call whose deadline has already passed when it arrives is refused and never applied", async () => {
+    const { runner, acquireBy, held } = await setup();
+    const e = (await acquireBy(Date.now() - 1).catch((x: unknown) => x)) as ServerError;
+    expect(e.kind).toBe("deadline_exceeded");
+    expect(e.message).toContain("nothing was applied");
+    expect(await held()).toEqual([]);
+    expect(runner.counters.expired).toBe(1);
+  });
+
+  it("a deadline that passes while a long step runs ahead of the call is caught when its batch is applied", async () => {
+    const { runner, acquireBy, held } = await setup();
+    await held(); // loaded
+    const start = Date.now();
+    // A long step (a ListIPs of a huge prefix, say) keeps timers from firing; the clock moves on meanwhile.
+    const slow = runner.read(() => {
+      vi.spyOn(Date, "now").mockReturnValue(start + 1_000);
+      return "done";
+    });
+    const late = acquireBy(start + 50); // queued behind it, in the same batch
+    try {
+      expect(await slow).toBe("done");
+      const e = (await late.catch((x: unknown) => x)) as ServerError;
+      expect(e.kind).toBe("deadline_exceeded");
+      expect(e.message).toContain("nothing was applied");
+    } finally {
+      vi.restoreAllMocks();
+    }
+    expect(await held()).toEqual([]);
+    expect(runner.counters.expired).toBe(1);
+  });
+
+  it("the deadline's timer drops a call stuck behind a slow commit, and no timer outlives a call", async () => {
+    const { store, acquire, acquireBy, held } = await setup();
+    store.hold = deferred();
+    const first = acquire();
+    await untilInFlight(store);
+    const e = (await acquireBy(Date.now() + 5).catch((x: unknown) => x)) as ServerError;
+    expect(e.kind).toBe("deadline_exceeded");
+    const hold = store.hold;
+    store.hold = undefined;
+    hold.resolve();
+    await first;
+    const cleared = vi.spyOn(globalThis, "clearTimeout");
+    expect(await acquireBy(Date.now() + 60_000)).toBe(1);
+    expect(cleared).toHaveBeenCalled();
+    vi.restoreAllMocks();
+    expect(await held()).toEqual([0, 1]);
+  });
+});
+
+describe("namespace runner: load shedding", () => {
+  it("a call that finds the queue full is refused at once with resource_exhausted; the others run", async () => {
+    const { store, runner, acquire, held } = await setup({ maxQueue: 3 });
+    store.hold = deferred();
+    const first = acquire(); // in flight, not waiting
+    await untilInFlight(store);
+    const waiting = [acquire(), acquire(), acquire()];
+    const refused = (await acquire().catch((x: unknown) => x)) as ServerError;
+    expect(refused.kind).toBe("resource_exhausted");
+    expect(refused.message).toMatch(/namespace "toy" is busy: 3 calls are already waiting; nothing was applied, retry with backoff/);
+    expect(runner.counters.shed).toBe(1);
+    const hold = store.hold;
+    store.hold = undefined;
+    hold.resolve();
+    expect([await first, ...(await Promise.all(waiting))]).toEqual([0, 1, 2, 3]);
+    expect(await held()).toEqual([0, 1, 2, 3]);
+  });
+});
+
+describe("namespace runner: idempotency keys", () => {
+  const key = (k: string, fingerprint = "fp-1") => ({ idempotency: { key: k, fingerprint } });
+
+  it("a retry with the same key and request is answered from the record and never applied again", async () => {
+    const { store, runner, held } = await setup();
+    expect(await runner.run((t) => t.acquire(), key("k1"))).toBe(0);
+    expect(await runner.run((t) => t.acquire(), key("k1"))).toBe(0);
+    expect(await runner.run((t) => t.acquire(), key("k2"))).toBe(1);
+    expect(await held()).toEqual([0, 1]);
+    expect(runner.counters.replayed).toBe(1);
+    // The entry was written in the same commit as the change it guards: one commit per first call.
+    expect(store.batches).toEqual([2, 2]);
+    const entries = [...(await store.load("toy")).records].filter((r) => r.kind === "idempotency");
+    expect(entries.map((r) => (r as { key: string }).key).sort()).toEqual(["k1", "k2"]);
+  });
+
+  it("an error is the answer too: the retry gets it again, even once the state would now allow the call", async () => {
+    const { runner, release, acquire } = await setup();
+    const first = (await runner.run((t) => t.release(5), key("r5")).catch((e: unknown) => e)) as IpamError;
+    expect(first).toBeInstanceOf(IpamError);
+    expect(first.kind).toBe("ip_not_allocated");
+    for (let i = 0; i < 6; i++) await acquire(); // 5 is now held
+    const again = (await runner.run((t) => t.release(5), key("r5")).catch((e: unknown) => e)) as IpamError;
+    expect([again.kind, again.message]).toEqual([first.kind, first.message]);
+    expect(await release(5)).toBe(5); // without the key it runs
+  });
+
+  it("the same key with another request is refused, naming the key; nothing is applied", async () => {
+    const { runner, held } = await setup();
+    await runner.run((t) => t.acquire(), key("k", "fp-a"));
+    const e = (await runner.run((t) => t.acquire(), key("k", "fp-b")).catch((x: unknown) => x)) as ServerError;
+    expect(e.kind).toBe("idempotency_key_reused");
+    expect(e.message).toContain('Idempotency-Key "k" was first sent with a different request');
+    expect(await held()).toEqual([0]);
+  });
+
+  it("two calls with one key in one batch: the second is answered as the first, after the commit", async () => {
+    const { runner, held, store } = await setup();
+    const [a, b] = await Promise.all([runner.run((t) => t.acquire(), key("same")), runner.run((t) => t.acquire(), key("same"))]);
+    expect([a, b]).toEqual([0, 0]);
+    expect(await held()).toEqual([0]);
+    expect(store.batches).toEqual([2]);
+  });
+
+  it("replays survive a reload (a restarted object) and a failed commit whose outcome was unknown", async () => {
+    const { store, runner, held } = await setup();
+    await runner.run((t) => t.acquire(), key("k1"));
+    // A commit that applied but whose answer was lost: the caller saw a failure.
+    const commit = store.commit.bind(store);
+    store.commit = async (ns, v, changes) => {
+      await commit(ns, v, changes);
+      throw new Error("connection dropped after the commit was sent");
+    };
+    const lost = (await runner.run((t) => t.acquire(), key("k2")).catch((e: unknown) => e)) as ServerError;
+    expect(lost.kind).toBe("unavailable");
+    store.commit = commit;
+    // The retry with the same key settles it: the address it got, not a second one.
+    expect(await runner.run((t) => t.acquire(), key("k2"))).toBe(1);
+    expect(await held()).toEqual([0, 1]);
+    // A fresh runner over the same store (a restarted object) replays too.
+    const fresh = new NamespaceRunner<Toy>({ namespace: "toy", store, rebuild: Toy.rebuild, missing: namespaceNotFound, isDomainError: isIpamError, log: silent });
+    expect(await fresh.run((t) => t.acquire(), key("k1"))).toBe(0);
+    expect(fresh.counters.replayed).toBe(1);
+  });
+
+  it("entries expire after the retention time, a few with each commit, without a scan", async () => {
+    const store = new TestStore();
+    await store.createNamespace("toy");
+    const runner = new NamespaceRunner<Toy>({
+      namespace: "toy",
+      store,
+      rebuild: Toy.rebuild,
+      missing: namespaceNotFound,
+      isDomainError: isIpamError,
+      idempotency: { retentionMs: 1_000, maxKeys: 100 },
+      log: silent,
+    });
+    const t0 = Date.now();
+    for (let i = 0; i < 20; i++) await runner.run((t) => t.acquire(), key(`old-${i}`));
+    vi.spyOn(Date, "now").mockReturnValue(t0 + 5_000);
+    try {
+      // A key past its retention runs again.
+      expect(await runner.run((t) => t.acquire(), key("old-0"))).toBe(20);
+      await runner.run((t) => t.acquire());
+    } finally {
+      vi.restoreAllMocks();
+    }
+    const left = [...(await store.load("toy")).records].filter((r) => r.kind === "idempotency").map((r) => (r as { key: string }).key);
+    // Two commits dropped 16 expired entries each at most; "old-0" was written again.
+    expect(left.length).toBeLessThan(20);
+    expect(left).toContain("old-0");
+  });
+
+  it("keeps at most maxKeys entries, dropping the oldest first", async () => {
+    const store = new TestStore();
+    await store.createNamespace("toy");
+    const runner = new NamespaceRunner<Toy>({
+      namespace: "toy",
+      store,
+      rebuild: Toy.rebuild,
+      missing: namespaceNotFound,
+      isDomainError: isIpamError,
+      idempotency: { retentionMs: 60_000, maxKeys: 5 },
+      log: silent,
+    });
+    for (let i = 0; i < 12; i++) await runner.run((t) => t.acquire(), key(`k${i}`));
+    const left = [...(await store.load("toy")).records].filter((r) => r.kind === "idempotency").map((r) => (r as { key: string }).key);
+    expect(left.sort()).toEqual(["k10", "k11", "k7", "k8", "k9"]);
   });
 });
 
