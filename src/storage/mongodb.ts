@@ -9,11 +9,13 @@
 // (`() => import("mongodb")`), so builds without it stay free of the driver's 1.7 MiB.
 
 import type { AnyBulkWriteOperation, ClientSession, Collection, MongoClient, MongoClientOptions } from "mongodb";
-import type { Change, IpamRecord } from "../core/types";
 import { secretsOf, type StoreConfig } from "./config";
 import { storeFailure, StoreMisconfiguredError, withDeadline } from "./failure";
 import {
   COLLECTIONS,
+  type ExtraDoc,
+  extraDoc,
+  extraDocId,
   INDEXES,
   ipDoc,
   ipId,
@@ -22,12 +24,21 @@ import {
   prefixDoc,
   type PrefixDoc,
   prefixId,
+  recordOfExtra,
   recordOfIp,
   recordOfPrefix,
 } from "./mongodb-documents";
 import { isStandaloneRefusal, STANDALONE_SERVER_FIX, transactionError } from "./mongodb-errors";
 import { collapseChanges } from "./records";
-import { FencingError, type NamespaceSnapshot, type NamespaceState, type Store, type StoreCounters } from "./types";
+import {
+  FencingError,
+  type NamespaceSnapshot,
+  type NamespaceState,
+  type Store,
+  type StoreCounters,
+  type StoredChange,
+  type StoredRecord,
+} from "./types";
 
 type MongoConfig = Extract<StoreConfig, { kind: "mongodb" }>;
 
@@ -47,6 +58,7 @@ interface Connection {
   namespaces: Collection<NamespaceDoc>;
   prefixes: Collection<PrefixDoc>;
   ips: Collection<IpDoc>;
+  records: Collection<ExtraDoc>;
 }
 
 /** How a transaction body ends: commit its writes, or abort (a fenced write, or a read that is done). */
@@ -89,12 +101,13 @@ export class MongoStore implements Store {
         if (!meta?.present) return { exists: false, version: meta?.version ?? 0, records: [] };
         const prefixes = await c.prefixes.find({ ns: namespace }, { session }).toArray();
         const ips = await c.ips.find({ ns: namespace }, { session }).toArray();
-        return { exists: true, version: meta.version, records: recordsOf(prefixes, ips) };
+        const extras = await c.records.find({ ns: namespace }, { session }).toArray();
+        return { exists: true, version: meta.version, records: recordsOf(prefixes, ips, extras) };
       }),
     );
   }
 
-  async commit(namespace: string, expectedVersion: number, changes: readonly Change[]): Promise<number> {
+  async commit(namespace: string, expectedVersion: number, changes: readonly StoredChange[]): Promise<number> {
     const c = collapseChanges(changes); // InvalidChangeError before anything is sent
     const prefixOps: AnyBulkWriteOperation<PrefixDoc>[] = [
       ...c.prefixPuts.map((r) => {
@@ -110,11 +123,19 @@ export class MongoStore implements Store {
       }),
       ...c.ipDeletes.map((r) => ({ deleteOne: { filter: { _id: ipId(namespace, r.prefix, r.ip) } } })),
     ];
+    const extraOps: AnyBulkWriteOperation<ExtraDoc>[] = [
+      ...c.extraPuts.map((r) => {
+        const d = extraDoc(namespace, r);
+        return { replaceOne: { filter: { _id: d._id }, replacement: d, upsert: true } };
+      }),
+      ...c.extraDeletes.map((r) => ({ deleteOne: { filter: { _id: extraDocId(namespace, r) } } })),
+    ];
     const version = await this.call("commit", (conn) =>
       this.fenced(conn, namespace, expectedVersion, { $inc: { version: 1 } }, async (session) => {
         // The driver splits these into commands under maxWriteBatchSize and maxMessageSizeBytes itself.
         if (prefixOps.length) await conn.prefixes.bulkWrite(prefixOps, { session, ordered: true });
         if (ipOps.length) await conn.ips.bulkWrite(ipOps, { session, ordered: true });
+        if (extraOps.length) await conn.records.bulkWrite(extraOps, { session, ordered: true });
       }),
     );
     this.counters.commits++;
@@ -140,6 +161,7 @@ export class MongoStore implements Store {
       this.fenced(c, namespace, expectedVersion, { $set: { present: false }, $inc: { version: 1 } }, async (session) => {
         await c.prefixes.deleteMany({ ns: namespace }, { session });
         await c.ips.deleteMany({ ns: namespace }, { session });
+        await c.records.deleteMany({ ns: namespace }, { session });
       }),
     );
   }
@@ -249,11 +271,13 @@ export class MongoStore implements Store {
         namespaces: db.collection<NamespaceDoc>(COLLECTIONS.namespaces),
         prefixes: db.collection<PrefixDoc>(COLLECTIONS.prefixes),
         ips: db.collection<IpDoc>(COLLECTIONS.ips),
+        records: db.collection<ExtraDoc>(COLLECTIONS.records),
       };
       // Idempotent; also creates the collections, which transactions before MongoDB 4.4 could not.
       await c.namespaces.createIndexes([...INDEXES.namespaces]);
       await c.prefixes.createIndexes([...INDEXES.prefixes]);
       await c.ips.createIndexes([...INDEXES.ips]);
+      await c.records.createIndexes([...INDEXES.records]);
       return c;
     } catch (e) {
       void client.close().catch(() => {});
@@ -278,7 +302,8 @@ export class MongoStore implements Store {
   }
 }
 
-function* recordsOf(prefixes: PrefixDoc[], ips: IpDoc[]): IterableIterator<IpamRecord> {
+function* recordsOf(prefixes: PrefixDoc[], ips: IpDoc[], extras: ExtraDoc[]): IterableIterator<StoredRecord> {
   for (const d of prefixes) yield recordOfPrefix(d);
   for (const d of ips) yield recordOfIp(d);
+  for (const d of extras) yield recordOfExtra(d);
 }

@@ -14,9 +14,24 @@ export function inspectorClient(uri: string): MongoClient {
   return new MongoClient(uri, { appName: INSPECTOR_APP_NAME, serverSelectionTimeoutMS: 30_000, serverMonitoringMode: "poll" });
 }
 
+/**
+ * Deletes every document. A transaction left open by a client that gave up (a fault test) holds its writes until
+ * MongoDB's 60 s transaction lifetime ends it; a plain write waits for that on a real server, so this retries.
+ */
 async function wipe(client: MongoClient, database: string): Promise<void> {
   const db = client.db(database);
-  for (const name of Object.values(COLLECTIONS)) await db.collection(name).deleteMany({});
+  const until = Date.now() + 90_000;
+  for (const name of Object.values(COLLECTIONS)) {
+    for (;;) {
+      try {
+        await db.collection(name).deleteMany({});
+        break;
+      } catch (e) {
+        if ((e as { code?: unknown }).code !== 112 || Date.now() > until) throw e;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+  }
 }
 
 export async function startMongoBackend(opts: BackendOptions): Promise<RunningBackend> {
