@@ -14,7 +14,7 @@ const cache = new WeakMap<object, StoreConfigResult>();
 const drivers: StoreDrivers = {};
 
 /**
- * Called by the Worker entry built for MongoDB (worker/index-mongodb.ts, `wrangler deploy --config wrangler.mongodb.toml`), the
+ * Called by the Worker entry built for MongoDB (worker/mongodb/index.ts, `wrangler deploy --config wrangler.mongodb.toml`), the
  * only one that bundles the driver.
  */
 export function provideMongoDriver(load: MongoDriverLoader): void {

@@ -12,7 +12,8 @@ export type BackendName = (typeof BACKENDS)[number];
 
 export const isBackendName = (s: string): s is BackendName => (BACKENDS as readonly string[]).includes(s);
 
-export type Fault = "pause" | "resume" | "kill" | "restart";
+/** crash-mid-batch: the server dies (as kill -9) in the middle of the next big batch (the MongoDB stand-in only). */
+export type Fault = "pause" | "resume" | "kill" | "restart" | "crash-mid-batch";
 
 export interface RunningBackend {
   name: BackendName;
@@ -49,7 +50,8 @@ async function redisBackend(opts: BackendOptions): Promise<RunningBackend> {
       if (f === "pause") server.pause();
       else if (f === "resume") server.resume();
       else if (f === "kill") await server.kill();
-      else await server.restart();
+      else if (f === "restart") await server.restart();
+      else throw new Error(`redis-server has no ${f} fault`);
     },
     async wipe() {
       await admin.sendCommand(["FLUSHALL"]);

@@ -9,7 +9,7 @@ export interface Control {
   close(): Promise<void>;
 }
 
-const FAULTS: readonly string[] = ["pause", "resume", "kill", "restart"];
+const FAULTS: readonly string[] = ["pause", "resume", "kill", "restart", "crash-mid-batch"];
 
 export async function startControl(backend: RunningBackend): Promise<Control> {
   const server = createServer(async (req, res) => {

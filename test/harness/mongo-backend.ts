@@ -52,7 +52,8 @@ export async function startMongoBackend(opts: BackendOptions): Promise<RunningBa
       if (f === "pause") standin.pause();
       else if (f === "resume") standin.resume();
       else if (f === "kill") await standin.kill();
-      else await standin.restart();
+      else if (f === "restart") await standin.restart();
+      else standin.armCrash();
     },
     wipe: () => wipe(inspector, database),
     complaints: () => standin.complaints(),

@@ -18,6 +18,8 @@ export interface MongoStandinProcess extends ServerProcess {
   uri: string;
   /** The REFUSED lines printed so far (what the stand-in does not implement and was asked for). */
   complaints(): string[];
+  /** Makes it crash (as kill -9) in the middle of the next big batch, between two of its write commands. */
+  armCrash(): void;
   /** Starts it again on the same port and data directory (after kill()). */
   restart(): Promise<void>;
   stop(): Promise<void>;
@@ -67,6 +69,7 @@ export async function startMongoStandin(opts: { dataDir?: string; standalone?: b
     pause: () => proc.pause(),
     resume: () => proc.resume(),
     kill: () => proc.kill(),
+    armCrash: () => process.kill(proc.pid, "SIGUSR2"),
     async restart() {
       await proc.kill();
       child = start();

@@ -23,9 +23,8 @@ async function bundle(config: string): Promise<{ kib: number; gzipKib: number; c
       maxBuffer: 16 * 1024 * 1024,
     });
     expect(stdout).toContain("--dry-run: exiting now.");
-    const main = config === "wrangler.toml" ? "index.js" : "index-mongodb.js";
-    const code = readFileSync(`${out}/${main}`, "utf8");
-    return { kib: statSync(`${out}/${main}`).size / 1024, gzipKib: gzipSync(code).length / 1024, code };
+    const code = readFileSync(`${out}/index.js`, "utf8");
+    return { kib: statSync(`${out}/index.js`).size / 1024, gzipKib: gzipSync(code).length / 1024, code };
   } finally {
     removeDir(out);
   }
@@ -56,6 +55,6 @@ describe("the Worker bundle with and without the MongoDB driver", () => {
       expect(mongo[key], key).toEqual(base[key]);
     }
     expect(mongo.vars).toEqual({ ...base.vars, IPAM_STORE: "mongodb" });
-    expect(mongo.main).toMatch(/worker\/index-mongodb\.ts$/);
+    expect(mongo.main).toMatch(/worker\/mongodb\/index\.ts$/);
   });
 });

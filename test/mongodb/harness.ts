@@ -87,7 +87,7 @@ async function control(path: string): Promise<string> {
 }
 
 export const wipeStore = () => control("/wipe");
-export const storeFault = (f: "pause" | "resume" | "kill" | "restart") => control(`/fault/${f}`);
+export const storeFault = (f: "pause" | "resume" | "kill" | "restart" | "crash-mid-batch") => control(`/fault/${f}`);
 /** What the stand-in refused since it started (none is allowed). */
 export const standinComplaints = async () => (await control("/complaints")).split("\n").filter(Boolean);
 

@@ -40,6 +40,8 @@ export interface CommandsOptions {
   host: string;
   scram: ScramServer;
   complain: (line: string) => void;
+  /** Called after each update command's statements ran (the fault tests crash the process here). */
+  afterUpdate?: (statements: number) => void;
 }
 
 interface Context {
@@ -317,6 +319,7 @@ export class Commands {
         upserted.push({ index, _id: next._id });
       }
     });
+    this.opts.afterUpdate?.((ctx.cmd.updates as unknown[]).length);
     return { n, nModified, ...(upserted.length ? { upserted } : {}), ...(writeErrors.length ? { writeErrors } : {}), ok: 1 };
   }
 

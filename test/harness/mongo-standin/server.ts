@@ -19,6 +19,8 @@ export interface StandinOptions {
   users: Record<string, string>;
   /** Where REFUSED lines and protocol errors go (default: stderr). */
   log?: (line: string) => void;
+  /** Called after each update command (the fault tests use it to crash in the middle of a big batch). */
+  afterUpdate?: (statements: number) => void;
 }
 
 export interface Standin {
@@ -68,6 +70,7 @@ export async function startStandin(opts: StandinOptions): Promise<Standin> {
     host: `127.0.0.1:${port}`,
     setName: opts.replicaSet === null ? undefined : (opts.replicaSet ?? "rs0"),
     scram: new ScramServer(opts.users),
+    afterUpdate: opts.afterUpdate,
     complain: (line) => {
       complaints.push(`${REFUSED} ${line}`);
       log(`${REFUSED} ${line}`);

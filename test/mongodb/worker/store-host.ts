@@ -1,14 +1,19 @@
-// Test-only Worker (test/mongodb/wrangler.toml): the MongoDB store adapter inside workerd, in a Durable
-// Object, its Store methods callable over DO RPC with JSON in and out, so the store contract suite (unchanged)
-// runs from Node against the adapter as the Worker runs it. The vitest pool cannot load the driver
-// (docs/storage.md "MongoDB"), which is why the suite drives it from outside.
+// Test-only Worker (test/mongodb/wrangler.toml): the MongoDB build of the Worker plus a Durable Object that
+// (1) runs the MongoDB store adapter inside workerd with its Store methods callable over DO RPC, JSON in and
+// out, so the store contract suite (unchanged) runs from Node against the adapter as the Worker runs it, and
+// (2) fires bursts of calls at a namespace object from inside workerd, as many at once as the tests need (the
+// harness's RPC proxy from Node delivers calls too slowly to fill a 512-call batch). The vitest pool cannot
+// load the driver (docs/storage.md "MongoDB"), which is why these tests drive the Worker from outside.
 import { DurableObject } from "cloudflare:workers";
 import { storeConfig } from "../../../src/storage/config";
 import { openExternalStore } from "../../../src/storage/open";
 import { FencingError, type Store } from "../../../src/storage/types";
 import type { HostReply } from "../host-reply";
 
+export { DirectoryObject, default, NamespaceObject } from "../../../worker/mongodb/index";
+
 interface Env {
+  NAMESPACE: DurableObjectNamespace<import("../../../worker/namespace-object").NamespaceObject>;
   [setting: string]: unknown;
 }
 
@@ -53,12 +58,11 @@ export class StoreHost extends DurableObject<Env> {
     return JSON.stringify(reply);
   }
 
-  /** The store's counters (commits, changes). */
-  async counters(): Promise<string> {
-    return JSON.stringify(this.store?.counters ?? null);
+  /** `n` concurrent execute(namespace, cmd) calls on the namespace's object, all sent in one turn; their Outcomes as JSON. */
+  async burst(namespace: string, n: number, cmdJson: string): Promise<string> {
+    const stub = this.env.NAMESPACE.get(this.env.NAMESPACE.idFromName(namespace));
+    const cmd = JSON.parse(cmdJson) as Parameters<typeof stub.execute>[1];
+    const out = await Promise.all(Array.from({ length: n }, () => stub.execute(namespace, cmd)));
+    return JSON.stringify(out);
   }
 }
-
-export default {
-  fetch: () => new Response("the store host answers DO RPC only", { status: 404 }),
-};
