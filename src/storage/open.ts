@@ -2,6 +2,7 @@
 // the object's storage and is opened by the object itself). Drivers too big to bundle for everyone (MongoDB's)
 // are passed in by the entry that wants them, so builds without them stay lean.
 import type { StoreConfig } from "./config";
+import { EtcdStore } from "./etcd";
 import { MongoStore, type MongoDriverLoader } from "./mongodb";
 import { UpstashRedisStore } from "./redis";
 import type { Store } from "./types";
@@ -20,6 +21,8 @@ export function openExternalStore(config: ExternalStoreConfig, drivers: StoreDri
     case "mongodb":
       if (!drivers.mongodb) throw new Error("the mongodb store needs the MongoDB driver: pass drivers.mongodb, e.g. () => import(\"mongodb\")");
       return new MongoStore(config, drivers.mongodb);
+    case "etcd":
+      return new EtcdStore(config);
     default:
       throw new Error(`the ${config.kind} store is not built yet`);
   }

@@ -4,10 +4,12 @@
 // and `npm run bench:stores`.
 import { createClient } from "redis";
 import { startMongoBackend } from "./mongo-backend";
+import { waitUntilStopped } from "./process";
+import { deletePrefix, type EtcdAuth, enableAuth, etcdPost, etcdVersion, rootToken, startEtcdServer } from "./etcd-server";
 import { startRedisServer } from "./redis-server";
 import { startUpstashBridge } from "./upstash-bridge";
 
-export const BACKENDS = ["durable-object", "redis", "mongodb"] as const;
+export const BACKENDS = ["durable-object", "redis", "etcd", "mongodb"] as const;
 export type BackendName = (typeof BACKENDS)[number];
 
 export const isBackendName = (s: string): s is BackendName => (BACKENDS as readonly string[]).includes(s);
@@ -64,6 +66,37 @@ async function redisBackend(opts: BackendOptions): Promise<RunningBackend> {
   };
 }
 
+/** Fixed, so a kept data directory (BackendOptions.dataDir) works again; the server only listens on loopback. */
+const ETCD_AUTH: EtcdAuth = { rootPassword: "etcd-root-Zq7vK2pX", user: "ipam", password: "etcd-ipam-W4nR8tLs" };
+
+async function etcdBackend(opts: BackendOptions): Promise<RunningBackend> {
+  const server = await startEtcdServer({ dataDir: opts.dataDir });
+  const authOn = await etcdPost(server.url, "/v3/auth/authenticate", { name: "root", password: ETCD_AUTH.rootPassword }).then(
+    () => true,
+    () => false,
+  );
+  if (!authOn) await enableAuth(server.url, ETCD_AUTH);
+  const version = await etcdVersion(server.url);
+  return {
+    name: "etcd",
+    vars: { IPAM_STORE: "etcd", ETCD_ENDPOINT: server.url, ETCD_USERNAME: ETCD_AUTH.user, ETCD_PASSWORD: ETCD_AUTH.password },
+    description: `etcd ${version} (${server.url}, default limits: --max-txn-ops 128, --max-request-bytes 1.5 MiB; auth on, user ${ETCD_AUTH.user} limited to ipam/)`,
+    async fault(f) {
+      if (f === "pause") {
+        server.pause();
+        await waitUntilStopped(server.pid);
+      } else if (f === "resume") server.resume();
+      else if (f === "kill") await server.kill();
+      else if (f === "restart") await server.restart();
+      else throw new Error(`etcd has no ${f} fault`);
+    },
+    async wipe() {
+      await deletePrefix(server.url, "ipam/", await rootToken(server.url, ETCD_AUTH));
+    },
+    stop: () => server.stop(),
+  };
+}
+
 export async function startBackend(name: BackendName, opts: BackendOptions = {}): Promise<RunningBackend> {
   switch (name) {
     case "durable-object":
@@ -79,6 +112,8 @@ export async function startBackend(name: BackendName, opts: BackendOptions = {})
       };
     case "redis":
       return redisBackend(opts);
+    case "etcd":
+      return etcdBackend(opts);
     case "mongodb":
       return startMongoBackend(opts);
   }

@@ -8,6 +8,7 @@ import { COLLECTIONS } from "../../src/storage/mongodb-documents";
 import type { BackendOptions, RunningBackend } from "./backends";
 import { INSPECTOR_APP_NAME } from "./mongo-standin/commands";
 import { startMongoStandin } from "./mongo-standin-process";
+import { waitUntilStopped } from "./process";
 
 /** A client for the tests' own look at the database (what an operator's mongosh would see). */
 export function inspectorClient(uri: string): MongoClient {
@@ -49,7 +50,10 @@ export async function startMongoBackend(opts: BackendOptions): Promise<RunningBa
       `set MONGODB_URI to run against a real replica set): 127.0.0.1:${standin.port}, replica set rs0, SCRAM-SHA-256, ` +
       `commits fsynced to ${standin.dataDir}`,
     async fault(f) {
-      if (f === "pause") standin.pause();
+      if (f === "pause") {
+        standin.pause();
+        await waitUntilStopped(standin.pid);
+      }
       else if (f === "resume") standin.resume();
       else if (f === "kill") await standin.kill();
       else if (f === "restart") await standin.restart();

@@ -4,7 +4,7 @@ import { describe, expect, it, vi } from "vitest";
 import { IpamError, isIpamError, namespaceNotFound } from "../../src/core/errors";
 import type { Change, IpamRecord } from "../../src/core/types";
 import { ServerError } from "../../src/server/errors";
-import { NamespaceRunner } from "../../src/server/namespace-runner";
+import { NamespaceRunner, type RunnerOptions } from "../../src/server/namespace-runner";
 import { ReferenceStore } from "../../src/storage/reference-store";
 
 /** A toy allocator: hands out the lowest free integer; one ip record per held integer. */
@@ -79,19 +79,21 @@ class TestStore extends ReferenceStore {
 
 const silent = () => {};
 
-async function setup(opts: { create?: boolean; existsByDefault?: boolean; maxQueue?: number } = {}) {
-  const store = new TestStore();
+type SetupOptions = { create?: boolean; store?: TestStore } & Pick<
+  RunnerOptions<Toy>,
+  "existsByDefault" | "maxQueue" | "maxReruns" | "idempotency" | "maxBatch"
+>;
+
+/** A toy runner over `store` (a fresh one, with the namespace created, unless given). */
+function toyRunner(store: TestStore, opts: SetupOptions = {}): NamespaceRunner<Toy> {
+  const { create: _c, store: _s, ...rest } = opts;
+  return new NamespaceRunner<Toy>({ namespace: "toy", store, rebuild: Toy.rebuild, missing: namespaceNotFound, isDomainError: isIpamError, log: silent, ...rest });
+}
+
+async function setup(opts: SetupOptions = {}) {
+  const store = opts.store ?? new TestStore();
   if (opts.create !== false) await store.createNamespace("toy");
-  const runner = new NamespaceRunner<Toy>({
-    namespace: "toy",
-    store,
-    rebuild: Toy.rebuild,
-    missing: namespaceNotFound,
-    isDomainError: isIpamError,
-    existsByDefault: opts.existsByDefault,
-    maxQueue: opts.maxQueue,
-    log: silent,
-  });
+  const runner = toyRunner(store, opts);
   const acquire = (signal?: AbortSignal) => runner.run((t) => t.acquire(), { signal });
   const acquireBy = (deadline: number) => runner.run((t) => t.acquire(), { deadline });
   const release = (n: number) => runner.run((t) => t.release(n));
@@ -142,11 +144,7 @@ describe("namespace runner: group commit", () => {
   });
 
   it("caps a batch at maxBatch calls", async () => {
-    const store = new TestStore();
-    await store.createNamespace("toy");
-    const runner = new NamespaceRunner<Toy>({
-      namespace: "toy", store, rebuild: Toy.rebuild, missing: namespaceNotFound, isDomainError: isIpamError, maxBatch: 4, log: silent,
-    });
+    const { store, runner } = await setup({ maxBatch: 4 });
     await Promise.all(Array.from({ length: 10 }, () => runner.run((t) => t.acquire())));
     expect(store.batches).toEqual([4, 4, 2]);
   });
@@ -247,17 +245,7 @@ describe("namespace runner: failures", () => {
   });
 
   it("a call fenced again and again gives up with 'aborted' after maxReruns runs, nothing applied", async () => {
-    const store = new TestStore();
-    await store.createNamespace("toy");
-    const runner = new NamespaceRunner<Toy>({
-      namespace: "toy",
-      store,
-      rebuild: Toy.rebuild,
-      missing: namespaceNotFound,
-      isDomainError: isIpamError,
-      maxReruns: 2,
-      log: () => {},
-    });
+    const { store, runner } = await setup({ maxReruns: 2 });
     // Every commit of the runner is preceded by another writer's.
     const commit = store.commit.bind(store);
     store.commit = async (ns, v, changes) => {
@@ -509,23 +497,13 @@ describe("namespace runner: idempotency keys", () => {
     expect(await runner.run((t) => t.acquire(), key("k2"))).toBe(1);
     expect(await held()).toEqual([0, 1]);
     // A fresh runner over the same store (a restarted object) replays too.
-    const fresh = new NamespaceRunner<Toy>({ namespace: "toy", store, rebuild: Toy.rebuild, missing: namespaceNotFound, isDomainError: isIpamError, log: silent });
+    const fresh = toyRunner(store);
     expect(await fresh.run((t) => t.acquire(), key("k1"))).toBe(0);
     expect(fresh.counters.replayed).toBe(1);
   });
 
   it("entries expire after the retention time, a few with each commit, without a scan", async () => {
-    const store = new TestStore();
-    await store.createNamespace("toy");
-    const runner = new NamespaceRunner<Toy>({
-      namespace: "toy",
-      store,
-      rebuild: Toy.rebuild,
-      missing: namespaceNotFound,
-      isDomainError: isIpamError,
-      idempotency: { retentionMs: 1_000, maxKeys: 100 },
-      log: silent,
-    });
+    const { store, runner } = await setup({ idempotency: { retentionMs: 1_000, maxKeys: 100 } });
     const t0 = Date.now();
     for (let i = 0; i < 20; i++) await runner.run((t) => t.acquire(), key(`old-${i}`));
     vi.spyOn(Date, "now").mockReturnValue(t0 + 5_000);
@@ -543,17 +521,7 @@ describe("namespace runner: idempotency keys", () => {
   });
 
   it("keeps at most maxKeys entries, dropping the oldest first", async () => {
-    const store = new TestStore();
-    await store.createNamespace("toy");
-    const runner = new NamespaceRunner<Toy>({
-      namespace: "toy",
-      store,
-      rebuild: Toy.rebuild,
-      missing: namespaceNotFound,
-      isDomainError: isIpamError,
-      idempotency: { retentionMs: 60_000, maxKeys: 5 },
-      log: silent,
-    });
+    const { store, runner } = await setup({ idempotency: { retentionMs: 60_000, maxKeys: 5 } });
     for (let i = 0; i < 12; i++) await runner.run((t) => t.acquire(), key(`k${i}`));
     const left = [...(await store.load("toy")).records].filter((r) => r.kind === "idempotency").map((r) => (r as { key: string }).key);
     expect(left.sort()).toEqual(["k10", "k11", "k7", "k8", "k9"]);
