@@ -49,7 +49,7 @@ if (store !== "durable-object") console.warn(`npm run dev: store ${store}: ${bac
 
 const authOn = process.env.IPAM_AUTH === "enabled";
 const wranglerArgs = ["dev", "--local"];
-// Only the MongoDB build bundles the MongoDB driver (wrangler.mongodb.toml; README "Storage backends").
+// Only the MongoDB build bundles the MongoDB driver (wrangler.mongodb.toml; README "MongoDB").
 if (store === "mongodb" && !has("--config") && !has("-c")) wranglerArgs.push("--config", "wrangler.mongodb.toml");
 if (!has("--port")) wranglerArgs.push("--port", "8787");
 if (!has("--ip")) wranglerArgs.push("--ip", "127.0.0.1");
