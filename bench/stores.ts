@@ -36,6 +36,8 @@ interface Row extends BenchFigures {
   concurrency: number;
   goIpam?: number;
   target?: number;
+  /** What served the backend (test/harness/backends.ts): e.g. the MongoDB wire-protocol stand-in, not a mongod. */
+  server: string;
 }
 
 const rows: Row[] = [];
@@ -53,7 +55,7 @@ for (const backend of backends) {
         if (!res.ok) throw new Error(`${backend} ${workload} c${concurrency}: ${await res.text()}`);
         const f = (await res.json()) as BenchFigures;
         const goIpam = GO_IPAM[backend]?.[workload];
-        const row: Row = { backend, workload, concurrency, ...f, goIpam, target: goIpam && (concurrency === 1 ? goIpam : goIpam * 10) };
+        const row: Row = { backend, workload, concurrency, ...f, goIpam, target: goIpam && (concurrency === 1 ? goIpam : goIpam * 10), server: running.description };
         rows.push(row);
         if (!json) console.log(line(row));
       }
@@ -68,7 +70,9 @@ function line(r: Row): string {
   const rate = `${Math.round(r.pairsPerSecond).toLocaleString("en-US")}/s`.padStart(10);
   const vs = r.goIpam ? ` | go-ipam ${r.goIpam.toLocaleString("en-US")}/s, ${(r.pairsPerSecond / r.goIpam).toFixed(1)}x (target ${r.concurrency === 1 ? "1x" : "10x"}: ${r.pairsPerSecond >= r.target! ? "met" : "MISSED"})` : "";
   const err = r.errors ? ` | ${r.errors} errors, first: ${r.firstError}` : "";
-  return `${r.backend.padEnd(15)} ${r.workload.padEnd(19)} c${String(r.concurrency).padEnd(3)} ${rate}  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms  ${r.callsPerCommit.toFixed(1)} calls/commit${vs}${err}`;
+  // A stand-in's row says so on the row itself: its figures are not the real server's.
+  const name = /STAND-IN/.test(r.server) ? `${r.backend} (stand-in)` : r.backend;
+  return `${name.padEnd(20)} ${r.workload.padEnd(19)} c${String(r.concurrency).padEnd(3)} ${rate}  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms  ${r.callsPerCommit.toFixed(1)} calls/commit${vs}${err}`;
 }
 
 if (json) console.log(JSON.stringify(rows));
