@@ -1,0 +1,178 @@
+// One connection to PostgreSQL/CockroachDB over the Neon serverless driver's WebSocket transport, kept
+// for the life of the store (a namespace object keeps its store, so a connection serves every batch of its
+// namespace). Work runs one unit at a time (a statement, or a transaction's statements), each under the
+// store's deadline; a unit that times out or loses the connection drops it, since its state is unknown, and
+// the next unit connects afresh. Nothing here retries.
+//
+// NEON_WS_PROXY (a self-hosted proxy speaking Neon's wsproxy protocol) switches the driver off Neon's
+// defaults: that proxy, ws:// only for a loopback host, and no connect pipelining (which assumes cleartext
+// password auth; with SCRAM it fails with 08P01).
+
+import { Client } from "@neondatabase/serverless";
+import { withDeadline } from "./failure";
+
+export interface SqlStatement {
+  text: string;
+  params: unknown[];
+}
+
+/** What the store needs from a connection (the bench plugs in Neon's HTTP transport behind the same shape). */
+export interface PgSession {
+  /** One statement, one round trip; rows as arrays, in column order. */
+  query(what: string, stmt: SqlStatement): Promise<unknown[][]>;
+  /** The statements in one transaction, in order; the rows of each. A failing statement rolls all back. */
+  transaction(what: string, stmts: SqlStatement[]): Promise<unknown[][][]>;
+  /** A parameterless multi-statement script (a migration file), one round trip. */
+  script(what: string, text: string): Promise<void>;
+  /** Statements (or scripts) sent to the server so far. */
+  readonly roundTrips: number;
+  close(): Promise<void>;
+}
+
+export interface WsSessionOptions {
+  databaseUrl: string;
+  /** host:port/path of a self-hosted wsproxy; undefined for Neon's own. */
+  wsProxy?: string;
+  timeoutMs: number;
+  /**
+   * The driver's coalesceWrites (one WebSocket message per event-loop turn, sent from a setTimeout(0)).
+   * Off by default: in Node that timer costs ~1 ms per round trip (bench/postgres-modes.ts).
+   */
+  coalesceWrites?: boolean;
+}
+
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])(:\d+)?$/i;
+
+/** Whether a NEON_WS_PROXY value names a loopback host (ws://); anything else gets wss://. */
+export function isLoopbackProxy(proxy: string): boolean {
+  return LOOPBACK.test(proxy.split("/")[0]);
+}
+
+type Live = { client: Client; dead: boolean };
+
+export class NeonWsSession implements PgSession {
+  private live: Live | undefined;
+  private turn: Promise<unknown> = Promise.resolve();
+  private sent = 0;
+
+  constructor(private readonly opts: WsSessionOptions) {}
+
+  get roundTrips(): number {
+    return this.sent;
+  }
+
+  query(what: string, stmt: SqlStatement): Promise<unknown[][]> {
+    return this.exclusive(what, async (client) => {
+      this.sent++;
+      return (await client.query({ text: stmt.text, values: stmt.params, rowMode: "array" })).rows as unknown[][];
+    });
+  }
+
+  transaction(what: string, stmts: SqlStatement[]): Promise<unknown[][][]> {
+    return this.exclusive(what, async (client) => {
+      const out: unknown[][][] = [];
+      this.sent++;
+      await client.query("BEGIN");
+      try {
+        for (const s of stmts) {
+          this.sent++;
+          out.push((await client.query({ text: s.text, values: s.params, rowMode: "array" })).rows as unknown[][]);
+        }
+      } catch (e) {
+        this.sent++;
+        await client.query("ROLLBACK").catch(() => {});
+        throw e;
+      }
+      this.sent++;
+      await client.query("COMMIT");
+      return out;
+    });
+  }
+
+  script(what: string, text: string): Promise<void> {
+    return this.exclusive(what, async (client) => {
+      this.sent++;
+      await client.query(text);
+    });
+  }
+
+  async close(): Promise<void> {
+    const live = this.live;
+    this.live = undefined;
+    if (!live) return;
+    live.dead = true;
+    await withDeadline(this.opts.timeoutMs, "postgres close", () => live.client.end(), () => destroy(live)).catch(() => destroy(live));
+  }
+
+  /** Runs `work` alone on the connection, under the deadline; drops the connection if its state is unknown. */
+  private exclusive<T>(what: string, work: (client: Client) => Promise<T>): Promise<T> {
+    const run = this.turn.then(() => {
+      let live: Live | undefined;
+      return withDeadline(
+        this.opts.timeoutMs,
+        what,
+        async () => {
+          live = await this.connection();
+          try {
+            return await work(live.client);
+          } catch (e) {
+            if (!isServerError(e)) this.drop(live);
+            throw e;
+          }
+        },
+        () => this.drop(live ?? this.live),
+      );
+    });
+    this.turn = run.catch(() => {});
+    return run;
+  }
+
+  private async connection(): Promise<Live> {
+    if (this.live && !this.live.dead) return this.live;
+    const client = new Client(this.opts.databaseUrl);
+    const live: Live = { client, dead: false };
+    const cfg = client.neonConfig;
+    if (this.opts.wsProxy !== undefined) {
+      cfg.wsProxy = this.opts.wsProxy;
+      cfg.useSecureWebSocket = !isLoopbackProxy(this.opts.wsProxy);
+      cfg.pipelineConnect = false;
+    }
+    cfg.coalesceWrites = this.opts.coalesceWrites ?? false;
+    // Without listeners a lost connection is an unhandled error event (workerd reports "Network connection
+    // lost" after every end()); the unit in flight sees its own error.
+    client.on("error", () => (live.dead = true));
+    client.on("end", () => (live.dead = true));
+    this.live = live;
+    try {
+      await client.connect();
+    } catch (e) {
+      this.drop(live);
+      throw e;
+    }
+    return live;
+  }
+
+  private drop(live: Live | undefined): void {
+    if (!live) return;
+    live.dead = true;
+    if (this.live === live) this.live = undefined;
+    destroy(live);
+  }
+}
+
+function destroy(live: Live): void {
+  try {
+    (live.client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+  } catch {
+    // already closed
+  }
+}
+
+/**
+ * An error the server sent for one statement (it has a SQLSTATE and a severity): the connection is still
+ * usable, unless the server ended the session (FATAL/PANIC), which the "end" event reports.
+ */
+function isServerError(e: unknown): boolean {
+  const x = e as { code?: unknown; severity?: unknown } | null;
+  return typeof x?.code === "string" && /^[0-9A-Z]{5}$/.test(x.code) && typeof x.severity === "string";
+}
