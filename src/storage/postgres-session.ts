@@ -39,7 +39,14 @@ export interface WsSessionOptions {
    * Off by default: in Node that timer costs ~1 ms per round trip (bench/postgres-modes.ts).
    */
   coalesceWrites?: boolean;
+  /**
+   * Closes the connection after this long without work. An open WebSocket keeps its Durable Object active
+   * (and billed, and not evictable), and holds a server connection; an idle namespace should do neither.
+   */
+  idleMs?: number;
 }
+
+export const DEFAULT_IDLE_MS = 5_000;
 
 const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])(:\d+)?$/i;
 
@@ -54,6 +61,8 @@ export class NeonWsSession implements PgSession {
   private live: Live | undefined;
   private turn: Promise<unknown> = Promise.resolve();
   private sent = 0;
+  private busy = 0;
+  private idleTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly opts: WsSessionOptions) {}
 
@@ -97,6 +106,7 @@ export class NeonWsSession implements PgSession {
   }
 
   async close(): Promise<void> {
+    this.clearIdle();
     const live = this.live;
     this.live = undefined;
     if (!live) return;
@@ -106,6 +116,8 @@ export class NeonWsSession implements PgSession {
 
   /** Runs `work` alone on the connection, under the deadline; drops the connection if its state is unknown. */
   private exclusive<T>(what: string, work: (client: Client) => Promise<T>): Promise<T> {
+    this.busy++;
+    this.clearIdle();
     const run = this.turn.then(() => {
       let live: Live | undefined;
       return withDeadline(
@@ -124,7 +136,24 @@ export class NeonWsSession implements PgSession {
       );
     });
     this.turn = run.catch(() => {});
-    return run;
+    return run.finally(() => {
+      if (--this.busy === 0) this.armIdle();
+    });
+  }
+
+  private armIdle(): void {
+    this.clearIdle();
+    if (!this.live) return;
+    const timer = setTimeout(() => {
+      if (this.idleTimer === timer && this.busy === 0) void this.close().catch(() => {});
+    }, this.opts.idleMs ?? DEFAULT_IDLE_MS);
+    (timer as { unref?: () => void }).unref?.();
+    this.idleTimer = timer;
+  }
+
+  private clearIdle(): void {
+    if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
   }
 
   private async connection(): Promise<Live> {
