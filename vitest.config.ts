@@ -55,7 +55,7 @@ export default defineConfig({
         // The address math and the IPAM core, in plain Node.
         test: {
           name: "node",
-          include: ["test/net/**/*.test.ts", "test/core/**/*.test.ts"],
+          include: ["test/net/**/*.test.ts", "test/core/**/*.test.ts", "test/storage/**/*.test.ts", "test/harness/**/*.test.ts"],
           environment: "node",
           testTimeout: 120_000,
         },

@@ -263,13 +263,24 @@ export class UpstashRedisStore implements Store {
             automaticDeserialization: false,
             responseEncoding: false,
             enableTelemetry: false,
+            enableAutoPipelining: false, // one command per request: nothing to batch within a call
             readYourWrites: false,
             signal: () => signal,
           }),
         ),
       );
     } catch (e) {
-      throw storeFailure(this.backend, what, e, this.secrets);
+      throw storeFailure(this.backend, what, withoutCommand(e), this.secrets);
     }
   }
+}
+
+/** @upstash/redis appends the whole command (every operation of a batch) to its errors: keep the error. */
+function withoutCommand(e: unknown): unknown {
+  if (!(e instanceof Error)) return e;
+  const at = e.message.indexOf(", command was: ");
+  if (at < 0) return e;
+  const short = new Error(e.message.slice(0, at));
+  short.name = e.name;
+  return short;
 }

@@ -2,6 +2,9 @@
 import { env } from "cloudflare:test";
 import "../harness/provided";
 import { describe, inject } from "vitest";
+import { storeConfig } from "../../src/storage/config";
+import { openExternalStore } from "../../src/storage/open";
+import type { Store } from "../../src/storage/types";
 
 export const backend: string = env.IPAM_STORE ?? "durable-object";
 export const isExternalStore = backend !== "durable-object";
@@ -18,3 +21,16 @@ async function control(path: string): Promise<void> {
 
 export const wipeStore = () => control("/wipe");
 export const storeFault = (f: "pause" | "resume" | "kill" | "restart") => control(`/fault/${f}`);
+
+/** A store of this project's backend, opened as a namespace object would (for reading back what was written). */
+export async function withProjectStore<T>(body: (store: Store) => Promise<T>, overrides: Record<string, string> = {}): Promise<T> {
+  const settings = storeConfig({ ...(env as unknown as Record<string, unknown>), ...overrides });
+  if (!settings.ok) throw new Error(settings.message);
+  if (settings.config.kind === "durable-object") throw new Error("the Durable Object backend has no store to open from a test");
+  const store = openExternalStore(settings.config);
+  try {
+    return await body(store);
+  } finally {
+    await store.close?.();
+  }
+}

@@ -2,13 +2,11 @@
 // in-memory reference store, plus DO-SQLite-specific checks: layout, O(1) rows per acquire, idempotent schema.
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { storeConfig } from "../../src/storage/config";
 import { DoSqliteStore } from "../../src/storage/do-sqlite";
-import { type ExternalStoreConfig, openExternalStore } from "../../src/storage/open";
 import { ReferenceStore } from "../../src/storage/reference-store";
 import { freshName, storeContract } from "../../src/storage/testing/contract";
 import type { Store } from "../../src/storage/types";
-import { backend, describeOnDurableObjects, isExternalStore } from "./backend";
+import { backend, describeOnDurableObjects, isExternalStore, withProjectStore } from "./backend";
 
 /** Runs `body` inside a fresh Durable Object, with a DoSqliteStore over its SQLite. */
 function inFreshObject<R>(body: (store: DoSqliteStore, storage: DurableObjectStorage) => Promise<R>): Promise<R> {
@@ -18,16 +16,7 @@ function inFreshObject<R>(body: (store: DoSqliteStore, storage: DurableObjectSto
 
 if (isExternalStore) {
   // The project's external store, against its real server.
-  const settings = storeConfig(env as unknown as Record<string, unknown>);
-  if (!settings.ok) throw new Error(settings.message);
-  storeContract(backend, async (body) => {
-    const store = openExternalStore(settings.config as ExternalStoreConfig);
-    try {
-      await body(store);
-    } finally {
-      await store.close?.();
-    }
-  });
+  storeContract(backend, (body) => withProjectStore(body));
 } else {
   storeContract("do-sqlite", (body) => inFreshObject((store) => body(store)));
   storeContract("memory", (body) => body(new ReferenceStore()));
