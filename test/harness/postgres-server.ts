@@ -6,6 +6,7 @@
 import { execFileSync } from "node:child_process";
 import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import pg from "pg";
 import { freePort, removeDir, requireCommand, sleep, startProcess, tempDir, waitForPort } from "./process";
 
 export interface PostgresServer {
@@ -92,6 +93,24 @@ const isAlive = (pid: number) => {
   }
 };
 
+/** Resolves once a login succeeds: the port opens before recovery ends ("the database system is starting up"). */
+async function acceptsLogins(port: number, user: string, password: string, child: { exitCode: number | null }, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const c = new pg.Client({ host: "127.0.0.1", port, user, password, database: "postgres" });
+    c.on("error", () => {});
+    try {
+      await c.connect();
+      await c.end();
+      return;
+    } catch (e) {
+      await c.end().catch(() => {});
+      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`postgres does not accept logins: ${(e as Error).message}`);
+      await sleep(100);
+    }
+  }
+}
+
 export async function startPostgresServer(opts: { dataDir?: string; port?: number } = {}): Promise<PostgresServer> {
   const bin = binDir();
   const ids = runAs();
@@ -136,6 +155,7 @@ export async function startPostgresServer(opts: { dataDir?: string; port?: numbe
   const up = async () => {
     try {
       await waitForPort(port, child, "postgres", 60_000);
+      await acceptsLogins(port, user, password, child);
     } catch (e) {
       throw new Error(`${(e as Error).message}\n${child.output()}`);
     }
