@@ -15,6 +15,7 @@
 // on the rebuilt machine. There are no retries and no sleeps; an AbortSignal per call is honoured.
 
 import type { Change, IpamRecord } from "../core/types";
+import { StoreNotReadyError } from "../storage/failure";
 import { CommitRefusedError, FencingError, type NamespaceState, type Store } from "../storage/types";
 import { ServerError } from "./errors";
 import { consoleLogger, type Logger } from "./outcome";
@@ -264,9 +265,11 @@ export class NamespaceRunner<M> {
     } catch (e) {
       this.state = undefined;
       this.log(`namespace ${JSON.stringify(this.namespace)}: load from the ${this.store.backend} store failed`, e);
+      // A store that is reachable but not set up says how to fix it; that is worth showing to the caller.
+      const fix = e instanceof StoreNotReadyError ? ` (${e.message})` : "";
       const err = new ServerError(
         "unavailable",
-        `namespace ${JSON.stringify(this.namespace)} could not be loaded from the store; nothing was applied`,
+        `namespace ${JSON.stringify(this.namespace)} could not be loaded from the store${fix}; nothing was applied`,
       );
       for (const item of this.queue.splice(0)) item.reject(err);
       return false;

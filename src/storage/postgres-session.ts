@@ -176,7 +176,7 @@ export class NeonWsSession implements PgSession {
       await client.connect();
     } catch (e) {
       this.drop(live);
-      throw e;
+      throw connectFailure(e);
     }
     return live;
   }
@@ -189,9 +189,20 @@ export class NeonWsSession implements PgSession {
   }
 }
 
+/** A WebSocket that could not open fails with an ErrorEvent, not an Error: say what it was. */
+function connectFailure(e: unknown): unknown {
+  if (e instanceof Error) return e;
+  const event = e as { type?: unknown; message?: unknown } | null;
+  const detail = typeof event?.message === "string" && event.message !== "" ? `: ${event.message}` : "";
+  return new Error(`the WebSocket to the database proxy failed (${String(event?.type ?? "error")} event${detail})`);
+}
+
 function destroy(live: Live): void {
+  const stream = (live.client as unknown as { connection?: { stream?: { ws?: { readyState?: number }; destroy(): void } } }).connection?.stream;
+  // Closing a socket the peer is already closing makes workerd report "Network connection lost".
+  if (!stream || (stream.ws && stream.ws.readyState !== 1)) return;
   try {
-    (live.client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+    stream.destroy();
   } catch {
     // already closed
   }
