@@ -5,7 +5,7 @@
 import pg from "pg";
 import { createClient } from "redis";
 import { startNeonRelay } from "./neon-relay";
-import { startPostgresServer } from "./postgres-server";
+import { type PostgresServer, startPostgresServer } from "./postgres-server";
 import { startRedisServer } from "./redis-server";
 import { startUpstashBridge } from "./upstash-bridge";
 
@@ -67,6 +67,15 @@ const POSTGRES_TABLES = ["namespaces", "prefixes", "ips"];
 
 async function postgresBackend(opts: BackendOptions): Promise<RunningBackend> {
   const server = await startPostgresServer({ dataDir: opts.dataDir });
+  try {
+    return await postgresOn(server);
+  } catch (e) {
+    await server.stop();
+    throw e;
+  }
+}
+
+async function postgresOn(server: PostgresServer): Promise<RunningBackend> {
   const relay = await startNeonRelay({ postgresPort: server.port });
   // The Worker connects as an ordinary role owning its database (CREATEDB so tests can make empty ones).
   const password = `ipam-${crypto.randomUUID()}`;

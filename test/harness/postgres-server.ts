@@ -160,10 +160,16 @@ export async function startPostgresServer(opts: { dataDir?: string; port?: numbe
       throw new Error(`${(e as Error).message}\n${child.output()}`);
     }
   };
-  await up();
+  try {
+    await up();
+  } catch (e) {
+    await kill();
+    if (owned) removeDir(base);
+    throw e;
+  }
   const version = execFileSync(join(bin, "postgres"), ["--version"], { encoding: "utf8" }).trim().replace(/^postgres \(PostgreSQL\) /, "");
 
-  const kill = async () => {
+  async function kill(): Promise<void> {
     const pid = child.pid!;
     if (child.exitCode !== null || child.signalCode !== null) return;
     const tree = processTree(pid);
@@ -180,7 +186,7 @@ export async function startPostgresServer(opts: { dataDir?: string; port?: numbe
     // The backends are not our children: wait until the kernel has reaped them, or the restart finds their
     // shared memory still attached.
     for (let i = 0; i < 600 && tree.some(isAlive); i++) await sleep(50);
-  };
+  }
 
   return {
     port,
