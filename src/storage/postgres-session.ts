@@ -10,6 +10,7 @@
 
 import { Client } from "@neondatabase/serverless";
 import { withDeadline } from "./failure";
+import { inlineParameters } from "./postgres-literals";
 
 export interface SqlStatement {
   text: string;
@@ -20,7 +21,7 @@ export interface SqlStatement {
 export interface PgSession {
   /** One statement, one round trip; rows as arrays, in column order. */
   query(what: string, stmt: SqlStatement): Promise<unknown[][]>;
-  /** The statements in one transaction, in order; the rows of each. A failing statement rolls all back. */
+  /** The statements in one transaction, in order, in one round trip; the rows of each. A failing statement rolls all back. */
   transaction(what: string, stmts: SqlStatement[]): Promise<unknown[][][]>;
   /** A parameterless multi-statement script (a migration file), one round trip. */
   script(what: string, text: string): Promise<void>;
@@ -72,24 +73,13 @@ export class NeonWsSession implements PgSession {
     });
   }
 
+  /** One round trip: the statements, their parameters written in, as one implicit transaction. */
   transaction(what: string, stmts: SqlStatement[]): Promise<unknown[][][]> {
+    const text = stmts.map(inlineParameters).join(";\n");
     return this.exclusive(what, async (client) => {
-      const out: unknown[][][] = [];
       this.sent++;
-      await client.query("BEGIN");
-      try {
-        for (const s of stmts) {
-          this.sent++;
-          out.push((await client.query({ text: s.text, values: s.params, rowMode: "array" })).rows as unknown[][]);
-        }
-      } catch (e) {
-        this.sent++;
-        await client.query("ROLLBACK").catch(() => {});
-        throw e;
-      }
-      this.sent++;
-      await client.query("COMMIT");
-      return out;
+      const results = (await client.query({ text, rowMode: "array" })) as unknown as { rows: unknown[][] } | { rows: unknown[][] }[];
+      return (Array.isArray(results) ? results : [results]).map((r) => r.rows);
     });
   }
 

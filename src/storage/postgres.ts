@@ -4,7 +4,8 @@
 // ("PostgreSQL and CockroachDB").
 //
 // Every write is one fenced statement (one round trip), except a batch that both puts and deletes rows of
-// one table, which is one transaction of two statements. A serialization failure (SQLSTATE 40001,
+// one table, which is one transaction of two statements (still one round trip over the WebSocket session,
+// sent as one query). A serialization failure (SQLSTATE 40001,
 // CockroachDB's "restart transaction") means nothing was written: CommitRefusedError, and the runner reloads
 // and runs the batch again.
 
@@ -36,7 +37,7 @@ import {
 export type PostgresConfig = Extract<StoreConfig, { kind: "postgres" }>;
 
 export interface PostgresCounters extends StoreCounters {
-  /** Statements sent (a transaction counts BEGIN and COMMIT too). */
+  /** Queries sent to the server (a transaction is one). */
   roundTrips: number;
 }
 
