@@ -8,6 +8,8 @@
 import { DurableObject } from "cloudflare:workers";
 import { DEFAULT_NAMESPACE } from "../src/core/names";
 import { DirectoryTable, type DirectoryListing } from "../src/storage/do-directory";
+import { consoleLogger } from "../src/server/outcome";
+import { withDeadline } from "../src/storage/failure";
 import type { NamespaceState, Store } from "../src/storage/types";
 import type { Env } from "./env";
 import { openStore, usesExternalStore } from "./store";
@@ -35,6 +37,28 @@ export class DirectoryObject extends DurableObject<Env> {
     // Root exists until deleted, before anything wrote it to the store: its object knows (and creates it).
     const pending = present.includes(DEFAULT_NAMESPACE) ? [] : [{ name: DEFAULT_NAMESPACE, intent: 0, present: false }];
     return { present, pending };
+  }
+
+  /**
+   * Readiness: the object answers, and its store does (a cheap round trip, bounded well under the health
+   * check's own timeout). Store errors are logged here, never returned.
+   */
+  async ping(): Promise<{ storeReachable: boolean }> {
+    try {
+      if (!usesExternalStore(this.env)) {
+        this.directoryTable().list();
+        return { storeReachable: true };
+      }
+      this.store ??= openStore(this.env, this.ctx.storage);
+      const store = this.store;
+      await withDeadline(2_500, "store ping", async () => {
+        await (store.ping ? store.ping() : store.listNamespaces());
+      });
+      return { storeReachable: true };
+    } catch (e) {
+      consoleLogger("health: the store did not answer", e);
+      return { storeReachable: false };
+    }
   }
 
   private directoryTable(): DirectoryTable {

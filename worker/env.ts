@@ -10,6 +10,8 @@ export interface Env {
   IPAM_CALL_LOG?: string;
   /** Set at deploy time; shown by the Version RPC. */
   GIT_REVISION?: string;
+  /** Most calls waiting per namespace before new ones are refused with resource_exhausted (default 1024). */
+  IPAM_MAX_QUEUE?: string;
   /** Where namespaces persist: durable-object (default), redis, postgres, etcd, mongodb (src/storage/config.ts). */
   IPAM_STORE?: string;
   IPAM_STORE_TIMEOUT_MS?: string;

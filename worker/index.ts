@@ -7,6 +7,8 @@ import { checkNamespaceName, isIpamError } from "../src/core/index";
 import { mayUse } from "../src/service/index";
 import { authConfig, authenticate } from "./auth";
 import { backendFor } from "./backend";
+import { faultOf } from "./fault";
+import { health, healthResponse } from "./health";
 import type { Env } from "./env";
 import { logCall, logNotice } from "./log";
 import { metrics } from "./metrics";
@@ -21,7 +23,7 @@ let warnedDisabled = false;
 
 const app = new Hono<{ Bindings: Env }>();
 
-app.get("/health", (c) => c.json({ status: "ok", version: VERSION }));
+app.get("/health", async (c) => healthResponse(await health(c.env)));
 
 app.get("/metrics", async (c) => {
   const env = c.env;
@@ -65,13 +67,15 @@ app.all("/api.v1.IpamService/*", async (c) => {
   const rpc = rpcName(path);
   const durationMs = Date.now() - started;
   const code = call.code ?? "unknown";
-  metrics.record(rpc, code, durationMs);
+  const fault = faultOf(code, call.error);
+  metrics.record(rpc, code, durationMs, fault);
   const logMode = env.IPAM_CALL_LOG ?? "all";
   if (logMode !== "off" && (code !== "ok" || logMode !== "errors")) {
     logCall({
       rpc,
       namespace: call.namespace,
       code,
+      fault,
       durationMs,
       protocol: protocolOf(c.req.header("content-type") ?? null),
       status: response.status,
@@ -80,6 +84,8 @@ app.all("/api.v1.IpamService/*", async (c) => {
   }
   return response;
 });
+
+app.notFound((c) => c.text("not found: the API is POST /api.v1.IpamService/<Rpc> (Connect or gRPC-Web); GET /health; GET /metrics\n", 404));
 
 // Last line of defence: the RPC path answers its own errors; this covers /health and /metrics.
 app.onError((err, c) => {

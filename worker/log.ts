@@ -1,8 +1,12 @@
 // One structured JSON log line per call. Never logs credentials: the entry is built from named fields
 // only, and nothing from the request's headers goes into it.
 
+import type { Fault } from "./fault";
+
 export interface CallLog {
   rpc: string;
+  /** Whose fault a failure is (worker/fault.ts); absent on success. */
+  fault?: Fault;
   namespace?: string;
   /** Connect code string, "ok" on success. */
   code: string;
@@ -23,6 +27,7 @@ export function callLine(entry: CallLog): string {
     rpc: entry.rpc,
     namespace: entry.namespace,
     code: entry.code,
+    ...(entry.fault ? { fault: entry.fault } : {}),
     duration_ms: entry.durationMs,
     protocol: entry.protocol,
     status: entry.status,
@@ -33,11 +38,11 @@ export function callLine(entry: CallLog): string {
   return JSON.stringify(line);
 }
 
+/** Successes and clients' mistakes at info level, the service's own failures at error level. */
 export function logCall(entry: CallLog): void {
   const line = callLine(entry);
-  if (entry.code === "ok") console.log(line);
-  else if (entry.code === "internal" || entry.code === "unknown" || entry.code === "unavailable") console.error(line);
-  else console.warn(line);
+  if (entry.fault === "server") console.error(line);
+  else console.log(line);
 }
 
 /** A one-off operational message (startup warnings and the like), as JSON. */

@@ -6,10 +6,12 @@
 // for with ?namespace=<name>) come from the namespace's Durable Object and are exact.
 
 import type { NamespaceStats } from "../src/core/index";
+import type { Fault } from "./fault";
 
 interface Series {
   calls: number;
   seconds: number;
+  fault?: Fault;
 }
 
 export class Metrics {
@@ -22,24 +24,32 @@ export class Metrics {
     return this.started;
   }
 
-  /** Count one finished call. `code` is a Connect code string ("ok" on success). */
-  record(rpc: string, code: string, durationMs: number): void {
+  /** Count one finished call. `code` is a Connect code string ("ok" on success); `fault` says whose it is. */
+  record(rpc: string, code: string, durationMs: number, fault?: Fault): void {
     void this.startedAt;
-    const key = `${rpc}\u0000${code}`;
+    const key = `${rpc}\u0000${code}\u0000${fault ?? ""}`;
     let s = this.series.get(key);
-    if (!s) this.series.set(key, (s = { calls: 0, seconds: 0 }));
+    if (!s) this.series.set(key, (s = { calls: 0, seconds: 0, fault }));
     s.calls++;
     s.seconds += durationMs / 1000;
   }
 
   /** The exposition text, with one namespace's figures when given. */
   render(ns?: { name: string; stats: NamespaceStats }): string {
-    const rows = [...this.series.entries()]
-      .map(([k, s]) => {
+    const byLabels = (keyOf: (rpc: string, code: string, fault?: Fault) => string) => {
+      const rows = new Map<string, { code: string; calls: number; seconds: number }>();
+      for (const [k, s] of this.series) {
         const [rpc, code] = k.split("\u0000") as [string, string];
-        return { labels: `rpc="${esc(rpc)}",code="${esc(code)}"`, code, s };
-      })
-      .sort((a, b) => (a.labels < b.labels ? -1 : a.labels > b.labels ? 1 : 0));
+        const labels = keyOf(rpc, code, s.fault);
+        const row = rows.get(labels) ?? { code, calls: 0, seconds: 0 };
+        row.calls += s.calls;
+        row.seconds += s.seconds;
+        rows.set(labels, row);
+      }
+      return [...rows].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    };
+    const rows = byLabels((rpc, code) => `rpc="${esc(rpc)}",code="${esc(code)}"`);
+    const errorRows = byLabels((rpc, code, fault) => `rpc="${esc(rpc)}",code="${esc(code)}",fault="${fault ?? "client"}"`);
     const out: string[] = [];
     const family = (name: string, type: string, help: string) => out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
     family(
@@ -47,21 +57,21 @@ export class Metrics {
       "counter",
       "RPC calls answered by this Worker isolate, by RPC and Connect code (per isolate, reset when the isolate starts).",
     );
-    for (const r of rows) out.push(`ipam_rpc_calls_total{${r.labels}} ${r.s.calls}`);
+    for (const [labels, r] of rows) out.push(`ipam_rpc_calls_total{${labels}} ${r.calls}`);
     family(
       "ipam_rpc_errors_total",
       "counter",
-      "RPC calls answered with an error by this Worker isolate, by RPC and Connect code (per isolate).",
+      'RPC calls answered with an error by this Worker isolate, by RPC, Connect code and fault: "server" when the service failed (a bug, the store down or slow, a namespace overloaded), "client" when the call was the problem (per isolate).',
     );
-    for (const r of rows) if (r.code !== "ok") out.push(`ipam_rpc_errors_total{${r.labels}} ${r.s.calls}`);
+    for (const [labels, r] of errorRows) if (r.code !== "ok") out.push(`ipam_rpc_errors_total{${labels}} ${r.calls}`);
     family(
       "ipam_rpc_duration_seconds",
       "summary",
       "Wall time of RPC calls in this Worker isolate, by RPC and Connect code (per isolate).",
     );
-    for (const r of rows) {
-      out.push(`ipam_rpc_duration_seconds_sum{${r.labels}} ${r.s.seconds}`);
-      out.push(`ipam_rpc_duration_seconds_count{${r.labels}} ${r.s.calls}`);
+    for (const [labels, r] of rows) {
+      out.push(`ipam_rpc_duration_seconds_sum{${labels}} ${r.seconds}`);
+      out.push(`ipam_rpc_duration_seconds_count{${labels}} ${r.calls}`);
     }
     family("ipam_isolate_start_time_seconds", "gauge", "When this Worker isolate started counting (Unix time).");
     out.push(`ipam_isolate_start_time_seconds ${Math.floor(this.startedAt / 1000)}`);

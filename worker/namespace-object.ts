@@ -12,16 +12,16 @@ import { checkNamespaceName } from "../src/core/names";
 import type { Command } from "../src/core/types";
 import { ServerError } from "../src/server/errors";
 import { createIpamRunner, deleteIfEmpty, execute, type IpamRunner } from "../src/server/ipam-runner";
-import type { RunnerCounters } from "../src/server/namespace-runner";
+import type { CallLimits, RunnerCounters } from "../src/server/namespace-runner";
 import { toOutcome, type Outcome } from "../src/server/outcome";
 import type { NamespaceState, Store, StoreCounters } from "../src/storage/types";
 import type { Env } from "./env";
-import { openStore } from "./store";
+import { openStore, runnerSettingsOf } from "./store";
 
 /** Per-call options from the Worker. */
 export interface CallOptions {
-  /** Give up after this many milliseconds: a call still queued then is never applied. */
-  timeoutMs?: number;
+  /** The caller's deadline (ms since the epoch, set when the Worker received the call): never applied after it. */
+  deadline?: number;
 }
 
 export interface NamespaceObjectStats extends NamespaceState {
@@ -42,7 +42,7 @@ export class NamespaceObject extends DurableObject<Env> {
 
   /** Runs one core command. */
   async execute(namespace: string, cmd: Command, opts?: CallOptions): Promise<Outcome<unknown>> {
-    return toOutcome(() => execute(this.runnerFor(namespace), cmd, signalOf(opts)));
+    return toOutcome(() => execute(this.runnerFor(namespace), cmd, limitsOf(opts)));
   }
 
   /** Creates the namespace; idempotent. */
@@ -50,12 +50,12 @@ export class NamespaceObject extends DurableObject<Env> {
     namespace: string,
     opts?: CallOptions,
   ): Promise<Outcome<NamespaceState & { created: boolean }>> {
-    return toOutcome(() => this.runnerFor(namespace).createNamespace(signalOf(opts)));
+    return toOutcome(() => this.runnerFor(namespace).createNamespace(limitsOf(opts)));
   }
 
   /** Deletes the namespace if it holds no prefixes (root included, as go-ipam). */
   async deleteNamespace(namespace: string, opts?: CallOptions): Promise<Outcome<NamespaceState>> {
-    return toOutcome(() => deleteIfEmpty(this.runnerFor(namespace), signalOf(opts)));
+    return toOutcome(() => deleteIfEmpty(this.runnerFor(namespace), limitsOf(opts)));
   }
 
   /** Whether the namespace exists, and its version (used by the directory to reconcile). */
@@ -84,12 +84,12 @@ export class NamespaceObject extends DurableObject<Env> {
       });
     }
     this.store ??= openStore(this.env, this.ctx.storage);
-    this.runner ??= createIpamRunner(namespace, this.store);
+    this.runner ??= createIpamRunner(namespace, this.store, undefined, runnerSettingsOf(this.env));
     return this.runner;
   }
 }
 
-function signalOf(opts: CallOptions | undefined): AbortSignal | undefined {
-  const t = opts?.timeoutMs;
-  return typeof t === "number" && Number.isFinite(t) ? AbortSignal.timeout(Math.max(0, t)) : undefined;
+function limitsOf(opts: CallOptions | undefined): CallLimits | undefined {
+  const d = opts?.deadline;
+  return typeof d === "number" && Number.isFinite(d) ? { deadline: d } : undefined;
 }

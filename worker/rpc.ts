@@ -4,6 +4,8 @@
 // access, version, the call record for logs and metrics) travels as Connect context values.
 // Plain gRPC needs HTTP/2 with trailers, which a Worker cannot answer: it is not enabled, so a gRPC
 // request gets 415 and go-ipam Go clients switch to connect.WithGRPCWeb() or drop connect.WithGRPC().
+// Requests that are no RPC call (unknown RPC, wrong method, wrong content type) get a JSON error body that
+// says what to send.
 
 import { Code, ConnectError, createConnectRouter, createContextKey, createContextValues, type Interceptor } from "@connectrpc/connect";
 import {
@@ -15,6 +17,7 @@ import { codeFromHttpStatus, codeToHttpStatus, codeToString, errorToJsonBytes } 
 import { setTrailerStatus, trailerFlag, trailerParse, trailerSerialize } from "@connectrpc/connect/protocol-grpc-web";
 import { IpamService } from "../src/gen/api/v1/ipam_pb";
 import { type CallRecord, createIpamService, type IpamBackend, kAccess, kBackend, kCall, kVersion, type VersionInfo } from "../src/service/index";
+import { checkBinaryMessage, checkGrpcWebBody } from "../src/service/strict-binary";
 import { type AuthConfig, authenticate } from "./auth";
 
 /** Request bodies above this are refused with resource_exhausted before they are parsed. */
@@ -67,6 +70,22 @@ router.service(IpamService, createIpamService());
 
 const handlers = new Map<string, UniversalHandler>(router.handlers.map((h) => [h.requestPath, h]));
 
+const SERVICE_PATH = `/${IpamService.typeName}/`;
+const RPC_NAMES = IpamService.methods.map((m) => m.name).join(", ");
+const EXAMPLE_CALL = `curl -X POST -H 'Content-Type: application/json' -d '{}' <endpoint>${SERVICE_PATH}ListPrefixes`;
+const CONTENT_TYPES =
+  "send Content-Type: application/json (Connect JSON), application/proto (Connect binary) or application/grpc-web+proto (gRPC-Web); plain gRPC is not served";
+
+/** A request that is no RPC call: counted as unimplemented, answered with a Connect error saying what to send. */
+function notAnRpc(call: CallRecord, status: number, message: string): Response {
+  call.code = "unimplemented";
+  call.error = message;
+  return new Response(errorToJsonBytes(new ConnectError(message, Code.Unimplemented), {}), {
+    status,
+    headers: { "content-type": "application/json" },
+  });
+}
+
 /** The RPC's name for logs and metrics (bounded: unknown paths are "unknown"). */
 export function rpcName(path: string): string {
   return handlers.get(path)?.method.name ?? "unknown";
@@ -95,11 +114,20 @@ export interface RpcResult {
 /** Serve one request to /api.v1.IpamService/<Rpc>. */
 export async function serveRpc(request: Request, deps: RpcDeps): Promise<RpcResult> {
   const call: CallRecord = {};
-  const handler = handlers.get(new URL(request.url).pathname);
+  const path = new URL(request.url).pathname;
+  const handler = handlers.get(path);
   if (!handler) {
-    call.code = "unimplemented";
-    return { response: new Response(null, { status: 404 }), call };
+    const name = path.slice(SERVICE_PATH.length);
+    return { response: notAnRpc(call, 404, `no RPC ${JSON.stringify(name)} in ${IpamService.typeName}; it has ${RPC_NAMES}`), call };
   }
+  const checked = await checkedBody(request, handler, deps.auth);
+  if ("error" in checked) {
+    call.code = codeToString(checked.error.code);
+    call.error = checked.error.rawMessage;
+    const like = new Response(null, { headers: { "content-type": request.headers.get("content-type") ?? "" } });
+    return { response: errorResponse(like, checked.error), call };
+  }
+  request = checked.request;
   const values = createContextValues()
     .set(kCall, call)
     .set(kBackend, deps.backend)
@@ -117,6 +145,14 @@ export async function serveRpc(request: Request, deps: RpcDeps): Promise<RpcResu
     response = new Response(null, { status: 500 });
   }
   if (uReq.body !== null && typeof uReq.body === "object" && Symbol.asyncIterator in uReq.body) await drainUnread(uReq.body);
+  // connect-es answers a wrong method or content type with an empty body; say what to send instead.
+  if (response.status === 405) {
+    response = notAnRpc(call, 405, `HTTP method ${request.method} is not served: call an RPC with POST and a body, e.g. ${EXAMPLE_CALL}`);
+    response.headers.set("allow", "POST");
+  } else if (response.status === 415) {
+    const ct = request.headers.get("content-type");
+    response = notAnRpc(call, 415, `${ct === null ? "no Content-Type" : `unsupported Content-Type ${JSON.stringify(ct)}`}: ${CONTENT_TYPES}`);
+  }
   if (call.code === undefined) {
     const { code, message } = await outcomeOfResponse(response);
     call.code = code;
@@ -133,6 +169,61 @@ export async function serveRpc(request: Request, deps: RpcDeps): Promise<RpcResu
     }
   }
   return { response, call };
+}
+
+/**
+ * The body of an authenticated call is read here (a refused caller's body is never read), so that a client
+ * that hangs up mid-body is told apart as `canceled`, and a binary body (Connect proto, gRPC-Web proto) is
+ * checked strictly (src/service/strict-binary.ts) before connect-es decodes it. An oversized or compressed
+ * body is left to connect-es to refuse.
+ */
+async function checkedBody(
+  request: Request,
+  handler: UniversalHandler,
+  auth: Promise<AuthConfig>,
+): Promise<{ request: Request } | { error: ConnectError }> {
+  if (request.body === null) return { request };
+  try {
+    await authenticate(await auth, request.headers.get("authorization"));
+  } catch {
+    return { request }; // the request gate refuses it without reading the body
+  }
+  let bytes: Uint8Array;
+  try {
+    bytes = await readUpTo(request.body, READ_MAX_BYTES + 1);
+  } catch (e) {
+    return { error: new ConnectError(`the client went away before sending the whole request body: ${(e as Error).message ?? e}`, Code.Canceled) };
+  }
+  const again = new Request(request, { body: bytes });
+  const ct = (request.headers.get("content-type") ?? "").toLowerCase();
+  const grpcWeb = /^application\/grpc-web(\+proto)?(;|$)/.test(ct);
+  const binary = grpcWeb || /^application\/(connect\+)?proto(;|$)/.test(ct);
+  const encoding = (request.headers.get(grpcWeb ? "grpc-encoding" : "content-encoding") ?? "identity").toLowerCase();
+  if (!binary || encoding !== "identity" || bytes.length > READ_MAX_BYTES) return { request: again };
+  const problem = grpcWeb ? checkGrpcWebBody(handler.method.input, bytes) : checkBinaryMessage(handler.method.input, bytes);
+  return problem ? { error: new ConnectError(`invalid request body: ${problem}`, Code.InvalidArgument) } : { request: again };
+}
+
+/** The body's bytes, at most `limit` of them (the rest is cancelled). */
+async function readUpTo(body: ReadableStream<Uint8Array>, limit: number): Promise<Uint8Array> {
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  while (size < limit) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    size += value.byteLength;
+  }
+  if (size >= limit) await reader.cancel().catch(() => {});
+  const out = new Uint8Array(Math.min(size, limit));
+  let off = 0;
+  for (const c of chunks) {
+    const n = Math.min(c.byteLength, out.length - off);
+    out.set(c.subarray(0, n), off);
+    off += n;
+  }
+  return out;
 }
 
 function isBadBodyError(code: string, message: string): boolean {
@@ -207,10 +298,6 @@ async function outcomeOfResponse(res: Response): Promise<{ code: string; message
     return { code: "unknown" };
   }
   if (res.status === 200) return { code: "ok" };
-  // An unsupported content type or encoding: the client asked for a protocol we do not implement.
-  if (res.status === 415) {
-    return { code: "unimplemented", message: "unsupported content type (served: Connect JSON/binary and gRPC-Web; plain gRPC is not)" };
-  }
   if (ct.startsWith("application/json")) {
     try {
       const body = (await res.clone().json()) as { code?: unknown; message?: unknown };

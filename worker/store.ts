@@ -1,6 +1,8 @@
-// Which store this deployment's namespaces live in (IPAM_STORE and the backend's settings), read once per
-// env object. A bad setting turns every call into `internal` with a message naming the setting.
+// Which store this deployment's namespaces live in (IPAM_STORE and the backend's settings) and how the
+// namespace runner is bounded (IPAM_MAX_QUEUE), read once per env object. A bad setting turns every call into
+// `internal` with a message naming the setting.
 import { ServerError } from "../src/server/errors";
+import { type RunnerSettings, runnerSettings } from "../src/server/settings";
 import { storeConfig, type StoreConfigResult } from "../src/storage/config";
 import { DoSqliteStore } from "../src/storage/do-sqlite";
 import { openExternalStore } from "../src/storage/open";
@@ -9,10 +11,23 @@ import type { Env } from "./env";
 
 const cache = new WeakMap<object, StoreConfigResult>();
 
+/** The store settings; a runner setting that is wrong makes them unusable too (one check for every call). */
 export function storeSettings(env: Env): StoreConfigResult {
   let s = cache.get(env);
-  if (!s) cache.set(env, (s = storeConfig(env as unknown as Record<string, unknown>)));
+  if (!s) {
+    const vars = env as unknown as Record<string, unknown>;
+    const runner = runnerSettings(vars);
+    s = runner.ok ? storeConfig(vars) : { ok: false, message: runner.message };
+    cache.set(env, s);
+  }
   return s;
+}
+
+/** The runner's settings (valid whenever storeSettings(env) is). */
+export function runnerSettingsOf(env: Env): RunnerSettings {
+  const r = runnerSettings(env as unknown as Record<string, unknown>);
+  if (!r.ok) throw new ServerError("internal", misconfiguredMessage(r.message));
+  return r.settings;
 }
 
 export const misconfiguredMessage = (problem: string) => `server misconfigured: ${problem}`;

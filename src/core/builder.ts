@@ -82,7 +82,8 @@ function canonicalPrefix(cidr: unknown): Prefix {
 function canonicalAddr(ip: unknown) {
   if (typeof ip !== "string") throw invalidDump(`ip ${describe(ip)} is not a string`);
   const addr = parsed(() => parseAddr(ip), invalidDump);
-  const canonical = formatAddr(addr.family, addr.value, addr.zone);
-  if (addr.zone !== "" || canonical !== ip) throw invalidDump(`ip ${ip} is not canonical, expected ${canonical}`);
+  if (addr.zone !== "") throw invalidDump(`ip ${ip} has a zone (%${addr.zone}): zones are not allowed in a dump`);
+  const canonical = formatAddr(addr.family, addr.value, "");
+  if (canonical !== ip) throw invalidDump(`ip ${ip} is not canonical, expected ${canonical}`);
   return addr;
 }

@@ -1,6 +1,6 @@
 // Errors of layer 4 (the namespace runner), as opposed to the core's IpamError. Each carries a kind that the
 // service maps to a Connect code: unavailable -> unavailable, aborted -> aborted, deadline_exceeded ->
-// deadline_exceeded, internal -> internal.
+// deadline_exceeded, resource_exhausted -> resource_exhausted, internal -> internal.
 
 export const SERVER_ERROR_KINDS = [
   /** A bug. The message is generic; details go to the log only. */
@@ -11,6 +11,8 @@ export const SERVER_ERROR_KINDS = [
   "aborted",
   /** The caller's deadline passed or it gave up (before the command ran, or while its batch was committing). */
   "deadline_exceeded",
+  /** The namespace's queue is full (load shedding): nothing was applied; retry with backoff. */
+  "resource_exhausted",
 ] as const;
 
 export type ServerErrorKind = (typeof SERVER_ERROR_KINDS)[number];

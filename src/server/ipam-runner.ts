@@ -6,13 +6,14 @@ import { DEFAULT_NAMESPACE } from "../core/names";
 import { Namespace } from "../core/namespace";
 import type { Command, ResultOf } from "../core/types";
 import type { NamespaceState, Store } from "../storage/types";
-import { NamespaceRunner } from "./namespace-runner";
+import { type CallLimits, NamespaceRunner } from "./namespace-runner";
 import type { Logger } from "./outcome";
 
 export type IpamRunner = NamespaceRunner<Namespace>;
 
-export function createIpamRunner(namespace: string, store: Store, log?: Logger): IpamRunner {
+export function createIpamRunner(namespace: string, store: Store, log?: Logger, opts: { maxQueue?: number } = {}): IpamRunner {
   return new NamespaceRunner<Namespace>({
+    ...opts,
     namespace,
     store,
     rebuild: (records) => Namespace.fromRecords(records),
@@ -24,11 +25,11 @@ export function createIpamRunner(namespace: string, store: Store, log?: Logger):
 }
 
 /** Runs one core command through the runner (group-committed with its neighbours). */
-export function execute<C extends Command>(runner: IpamRunner, cmd: C, signal?: AbortSignal): Promise<ResultOf<C>> {
-  return runner.run((ns) => ns.apply(cmd), signal);
+export function execute<C extends Command>(runner: IpamRunner, cmd: C, limits?: CallLimits): Promise<ResultOf<C>> {
+  return runner.run((ns) => ns.apply(cmd), limits);
 }
 
 /** Deletes the namespace if it holds no prefixes (go-ipam: root included). */
-export function deleteIfEmpty(runner: IpamRunner, signal?: AbortSignal): Promise<NamespaceState> {
-  return runner.deleteNamespace((ns) => (ns.isEmpty ? undefined : namespaceNotEmpty(runner.namespace)), signal);
+export function deleteIfEmpty(runner: IpamRunner, limits?: CallLimits): Promise<NamespaceState> {
+  return runner.deleteNamespace((ns) => (ns.isEmpty ? undefined : namespaceNotEmpty(runner.namespace)), limits);
 }

@@ -12,7 +12,9 @@
 // the machine is reloaded and the batch's calls run again on the fresh state, up to `maxReruns` times each. A step
 // that throws an unexpected (non-domain) error may have left the machine inconsistent: it fails with
 // "internal", the steps applied before it are committed, the machine is rebuilt, and the steps after it run
-// on the rebuilt machine. There are no retries and no sleeps; an AbortSignal per call is honoured.
+// on the rebuilt machine. There are no retries and no sleeps. A call's deadline is absolute (set when the
+// Worker received it): a call still queued when it passes, or found past it when its batch is applied, is
+// never applied. The queue is bounded: a call that finds it full is refused at once (load shedding).
 
 import type { Change, IpamRecord } from "../core/types";
 import { StoreNotReadyError } from "../storage/failure";
@@ -23,6 +25,16 @@ import { consoleLogger, type Logger } from "./outcome";
 /** A unit of work on the machine: returns the caller's result and the changes to persist. Must leave the
  * machine unchanged when it throws a domain error. */
 export type Step<M, T> = (machine: M) => { result: T; changes: Change[] };
+
+/** When a call gives up. */
+export interface CallLimits {
+  /** Absolute deadline, ms since the epoch: the call is never applied once it has passed. */
+  deadline?: number;
+  /** Cancels the call (e.g. its client went away). */
+  signal?: AbortSignal;
+}
+
+export const DEFAULT_MAX_QUEUE = 1024;
 
 export interface RunnerOptions<M> {
   namespace: string;
@@ -39,6 +51,8 @@ export interface RunnerOptions<M> {
   maxBatch?: number;
   /** How often a call whose batch was fenced runs again on reloaded state before it fails (default 4). */
   maxReruns?: number;
+  /** Most calls waiting to be applied; a call beyond it is refused with resource_exhausted (default 1024). */
+  maxQueue?: number;
   log?: Logger;
 }
 
@@ -51,6 +65,10 @@ export interface RunnerCounters {
   refusedCommits: number;
   /** Calls run again after their batch was refused. */
   reruns: number;
+  /** Calls refused because the queue was full. */
+  shed: number;
+  /** Calls whose deadline passed before they were applied (never applied). */
+  expired: number;
   /** Batches taken from the queue (including those that needed no commit). */
   batches: number;
   /** Steps applied without error (committed or read-only). */
@@ -65,20 +83,20 @@ interface StepItem<M> {
   kind: "step";
   step: Step<M, unknown>;
   phase: "queued" | "applied" | "done";
+  deadline?: number;
   /** Times this call ran again after its batch was refused. */
   reruns?: number;
   resolve(v: unknown): void;
   reject(e: unknown): void;
-  cleanup?: () => void;
 }
 
 interface ExclusiveItem {
   kind: "exclusive";
   run(): Promise<unknown>;
   phase: "queued" | "applied" | "done";
+  deadline?: number;
   resolve(v: unknown): void;
   reject(e: unknown): void;
-  cleanup?: () => void;
 }
 
 type Item<M> = StepItem<M> | ExclusiveItem;
@@ -92,6 +110,8 @@ export class NamespaceRunner<M> {
     failedCommits: 0,
     refusedCommits: 0,
     reruns: 0,
+    shed: 0,
+    expired: 0,
     batches: 0,
     applied: 0,
     loads: 0,
@@ -102,7 +122,10 @@ export class NamespaceRunner<M> {
   private readonly log: Logger;
   private readonly maxBatch: number;
   private readonly maxReruns: number;
+  private readonly maxQueue: number;
   private queue: Item<M>[] = [];
+  /** A store round trip is in flight: calls that expire meanwhile were kept waiting by the store. */
+  private storeBusy = false;
   private state: Loaded<M> | undefined;
   private draining = false;
 
@@ -113,30 +136,31 @@ export class NamespaceRunner<M> {
     this.log = opts.log ?? consoleLogger;
     this.maxBatch = Math.max(1, opts.maxBatch ?? 512);
     this.maxReruns = Math.max(0, opts.maxReruns ?? 4);
+    this.maxQueue = Math.max(1, opts.maxQueue ?? DEFAULT_MAX_QUEUE);
   }
 
   /** Queues a step; resolves with its result once the batch it ran in is durable. */
-  run<T>(step: Step<M, T>, signal?: AbortSignal): Promise<T> {
-    return this.enqueue<T>({ kind: "step", step: step as Step<M, unknown> }, signal);
+  run<T>(step: Step<M, T>, limits?: CallLimits): Promise<T> {
+    return this.enqueue<T>({ kind: "step", step: step as Step<M, unknown> }, limits);
   }
 
   /** Queues a read: `f` sees the state after every call queued before it, and answers once that is durable. */
-  read<T>(f: (machine: M) => T, signal?: AbortSignal): Promise<T> {
-    return this.run((m) => ({ result: f(m), changes: [] }), signal);
+  read<T>(f: (machine: M) => T, limits?: CallLimits): Promise<T> {
+    return this.run((m) => ({ result: f(m), changes: [] }), limits);
   }
 
   /** Existence and version of the namespace, in queue order. */
-  existence(signal?: AbortSignal): Promise<NamespaceState> {
-    return this.exclusive(async () => this.publicState(), signal);
+  existence(limits?: CallLimits): Promise<NamespaceState> {
+    return this.exclusive(async () => this.publicState(), limits);
   }
 
   /** Creates the namespace (idempotent), in queue order. */
-  createNamespace(signal?: AbortSignal): Promise<NamespaceState & { created: boolean }> {
+  createNamespace(limits?: CallLimits): Promise<NamespaceState & { created: boolean }> {
     return this.exclusive(async () => {
       const before = this.state!;
       let s: NamespaceState & { created: boolean };
       try {
-        s = await this.store.createNamespace(this.namespace);
+        s = await this.waitingForStore(() => this.store.createNamespace(this.namespace));
       } catch (e) {
         this.state = undefined;
         throw this.storeError("create namespace", e);
@@ -144,28 +168,28 @@ export class NamespaceRunner<M> {
       if (s.created) this.state = { exists: true, version: s.version, machine: this.opts.rebuild([]) };
       else if (!before.exists || before.version !== s.version) this.state = undefined; // someone else wrote: reload
       return s;
-    }, signal);
+    }, limits);
   }
 
   /**
    * Deletes the namespace, in queue order, if it exists and `refuse(machine)` returns no error (e.g. it
    * still holds prefixes). Fenced: refused if another writer changed it since it was loaded.
    */
-  deleteNamespace(refuse: (machine: M) => Error | undefined, signal?: AbortSignal): Promise<NamespaceState> {
+  deleteNamespace(refuse: (machine: M) => Error | undefined, limits?: CallLimits): Promise<NamespaceState> {
     return this.exclusive(async () => {
       const s = this.state!;
       if (!s.exists) throw this.opts.missing(this.namespace);
       const why = refuse(s.machine);
       if (why) throw why;
       try {
-        const version = await this.store.deleteNamespace(this.namespace, s.version);
+        const version = await this.waitingForStore(() => this.store.deleteNamespace(this.namespace, s.version));
         this.state = { exists: false, version };
         return { exists: false, version };
       } catch (e) {
         this.state = undefined;
         throw this.storeError("delete namespace", e);
       }
-    }, signal);
+    }, limits);
   }
 
   /** Number of calls waiting (not yet applied). */
@@ -173,44 +197,61 @@ export class NamespaceRunner<M> {
     return this.queue.length;
   }
 
-  private exclusive<T>(run: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    return this.enqueue<T>({ kind: "exclusive", run }, signal);
+  private exclusive<T>(run: () => Promise<T>, limits?: CallLimits): Promise<T> {
+    return this.enqueue<T>({ kind: "exclusive", run }, limits);
   }
 
   private enqueue<T>(
     partial: Omit<StepItem<M>, "phase" | "resolve" | "reject"> | Omit<ExclusiveItem, "phase" | "resolve" | "reject">,
-    signal?: AbortSignal,
+    limits: CallLimits = {},
   ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      if (signal?.aborted) {
-        reject(deadline("before it ran; nothing was applied"));
+      const { deadline, signal } = limits;
+      if (signal?.aborted || (deadline !== undefined && Date.now() >= deadline)) {
+        this.counters.expired++;
+        reject(deadlineError("before it ran; nothing was applied"));
         return;
       }
-      const item = { ...partial, phase: "queued" } as Item<M>;
+      if (this.queue.length >= this.maxQueue) {
+        this.counters.shed++;
+        reject(
+          new ServerError(
+            "resource_exhausted",
+            `namespace ${JSON.stringify(this.namespace)} is busy: ${this.queue.length} calls are already waiting; nothing was applied, retry with backoff`,
+          ),
+        );
+        return;
+      }
+      const item = { ...partial, phase: "queued", deadline } as Item<M>;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const cleanup = () => {
+        if (timer !== undefined) clearTimeout(timer);
+        signal?.removeEventListener("abort", giveUp);
+      };
       item.resolve = (v) => {
         if (item.phase === "done") return;
         item.phase = "done";
-        item.cleanup?.();
+        cleanup();
         resolve(v as T);
       };
       item.reject = (e) => {
         if (item.phase === "done") return;
         item.phase = "done";
-        item.cleanup?.();
+        cleanup();
         reject(e);
       };
-      if (signal) {
-        const onAbort = () => {
-          if (item.phase === "queued") {
-            this.queue = this.queue.filter((i) => i !== item);
-            item.reject(deadline("before it ran; nothing was applied"));
-          } else {
-            item.reject(deadline("while its batch was being committed; the outcome is unknown"));
-          }
-        };
-        signal.addEventListener("abort", onAbort, { once: true });
-        item.cleanup = () => signal.removeEventListener("abort", onAbort);
+      function giveUp(this: void): void {
+        if (item.phase === "queued") {
+          runner.queue = runner.queue.filter((i) => i !== item);
+          runner.counters.expired++;
+          item.reject(deadlineError(runner.storeBusy ? "while waiting for the store, before it ran; nothing was applied" : "before it ran; nothing was applied"));
+        } else {
+          item.reject(deadlineError("while its batch was being committed; the outcome is unknown"));
+        }
       }
+      const runner = this;
+      if (deadline !== undefined) timer = setTimeout(giveUp, deadline - Date.now());
+      signal?.addEventListener("abort", giveUp, { once: true });
       this.queue.push(item);
       this.kick();
     });
@@ -253,10 +294,10 @@ export class NamespaceRunner<M> {
   private async load(): Promise<boolean> {
     this.counters.loads++;
     try {
-      let snap = await this.store.load(this.namespace);
+      let snap = await this.waitingForStore(() => this.store.load(this.namespace));
       if (!snap.exists && snap.version === 0 && this.opts.existsByDefault) {
-        await this.store.createNamespace(this.namespace);
-        snap = await this.store.load(this.namespace);
+        await this.waitingForStore(() => this.store.createNamespace(this.namespace));
+        snap = await this.waitingForStore(() => this.store.load(this.namespace));
       }
       this.state = snap.exists
         ? { exists: true, version: snap.version, machine: this.opts.rebuild(snap.records) }
@@ -278,6 +319,11 @@ export class NamespaceRunner<M> {
 
   private async runExclusive(item: ExclusiveItem): Promise<void> {
     if (item.phase !== "queued") return;
+    if (item.deadline !== undefined && Date.now() >= item.deadline) {
+      this.counters.expired++;
+      item.reject(deadlineError("before it ran; nothing was applied"));
+      return;
+    }
     item.phase = "applied";
     this.counters.batches++;
     try {
@@ -297,6 +343,12 @@ export class NamespaceRunner<M> {
     for (let i = 0; i < batch.length; i++) {
       const item = batch[i];
       if (item.phase !== "queued") continue;
+      // A long step before this one may have kept its timer from firing: its deadline is checked again here.
+      if (item.deadline !== undefined && Date.now() >= item.deadline) {
+        this.counters.expired++;
+        item.reject(deadlineError("before it ran; nothing was applied"));
+        continue;
+      }
       if (!s.exists) {
         item.reject(this.opts.missing(this.namespace));
         continue;
@@ -322,7 +374,7 @@ export class NamespaceRunner<M> {
     }
     if (changes.length > 0) {
       try {
-        s.version = await this.store.commit(this.namespace, s.version, changes);
+        s.version = await this.waitingForStore(() => this.store.commit(this.namespace, s.version, changes));
         this.counters.commits++;
       } catch (e) {
         this.counters.failedCommits++;
@@ -364,6 +416,15 @@ export class NamespaceRunner<M> {
     this.queue.unshift(...again);
   }
 
+  private async waitingForStore<T>(op: () => Promise<T>): Promise<T> {
+    this.storeBusy = true;
+    try {
+      return await op();
+    } finally {
+      this.storeBusy = false;
+    }
+  }
+
   private publicState(): NamespaceState {
     const s = this.state!;
     return { exists: s.exists, version: s.version };
@@ -386,7 +447,7 @@ export class NamespaceRunner<M> {
   }
 }
 
-function deadline(when: string): ServerError {
+function deadlineError(when: string): ServerError {
   return new ServerError("deadline_exceeded", `deadline exceeded ${when}`);
 }
 

@@ -4,6 +4,8 @@
 // message.
 
 import { ERROR_KINDS, IpamError, type ErrorKind } from "../core/errors";
+import { StoreUnavailableError } from "../storage/failure";
+import { CommitRefusedError } from "../storage/types";
 import { SERVER_ERROR_KINDS, ServerError, type ServerErrorKind } from "./errors";
 
 export type OutcomeKind = ErrorKind | ServerErrorKind;
@@ -19,8 +21,10 @@ const isErrorKind = (k: unknown): k is ErrorKind => typeof k === "string" && COR
 
 export type Logger = (message: string, error?: unknown) => void;
 
+/** Logs to the console; a store's failure is expected operation, so one line without a stack trace. */
 export const consoleLogger: Logger = (message, error) => {
   if (error === undefined) console.error(message);
+  else if (error instanceof StoreUnavailableError || error instanceof CommitRefusedError) console.error(`${message}: ${error.message}`);
   else console.error(message, error instanceof Error ? (error.stack ?? error.message) : error);
 };
 

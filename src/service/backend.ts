@@ -6,9 +6,12 @@ import type { Outcome } from "../server/outcome";
 
 export type { Outcome };
 
-/** Per-call options: the caller's remaining time, so a call still queued when it runs out is never applied. */
+/**
+ * Per-call options: the caller's deadline, absolute (ms since the epoch, fixed when the Worker received the
+ * call), so a call still queued when it passes, however long it waited to be picked up, is never applied.
+ */
 export interface BackendCallOptions {
-  timeoutMs?: number;
+  deadline?: number;
 }
 
 export interface IpamBackend {

@@ -43,7 +43,7 @@ function requireNamespace(ctx: HandlerContext, namespace: string): void {
 /** The caller's deadline, passed down so that a call still queued when it passes is never applied. */
 function callOptions(ctx: HandlerContext): BackendCallOptions | undefined {
   const t = ctx.timeoutMs();
-  return t === undefined ? undefined : { timeoutMs: Math.max(0, t) };
+  return t === undefined ? undefined : { deadline: Date.now() + Math.max(0, t) };
 }
 
 /** Resolve `p`, unless the call's deadline passes or the client goes away first. */

@@ -7,6 +7,7 @@
 
 import type { DurableObjectStorage, SqlStorage } from "@cloudflare/workers-types/index";
 import type { Change, IpamRecord } from "../core/types";
+import { ipRecord, prefixRecord, recordExtras } from "./records";
 import {
   FencingError,
   validateChange,
@@ -30,15 +31,25 @@ export const SCHEMA = [
      namespace   TEXT NOT NULL,
      cidr        TEXT NOT NULL,            -- canonical CIDR
      parent_cidr TEXT NOT NULL,            -- '' for a top-level prefix
+     data        TEXT,                     -- the record's other fields as JSON (labels, ...); NULL when none
      PRIMARY KEY (namespace, cidr)
    ) WITHOUT ROWID`,
   `CREATE TABLE IF NOT EXISTS ips (
      namespace TEXT NOT NULL,
      prefix    TEXT NOT NULL,              -- canonical CIDR of the prefix the address was acquired from
      ip        TEXT NOT NULL,              -- canonical address
+     data      TEXT,                       -- the record's other fields as JSON; NULL when none
      PRIMARY KEY (namespace, prefix, ip)
    ) WITHOUT ROWID`,
 ];
+
+/** Objects created before records had extra fields: add the column (a metadata-only change in SQLite). */
+function addDataColumns(sql: SqlStorage): void {
+  for (const table of ["prefixes", "ips"]) {
+    const columns = sql.exec<{ name: string }>(`PRAGMA table_info(${table})`).toArray();
+    if (!columns.some((c) => c.name === "data")) sql.exec(`ALTER TABLE ${table} ADD COLUMN data TEXT`);
+  }
+}
 
 /** Counters for metrics and tests. */
 export interface DoSqliteCounters extends StoreCounters {
@@ -54,6 +65,7 @@ export class DoSqliteStore implements Store {
   constructor(private readonly storage: SqliteStorage) {
     this.sql = storage.sql;
     for (const stmt of SCHEMA) this.sql.exec(stmt);
+    addDataColumns(this.sql);
   }
 
   async load(namespace: string): Promise<NamespaceSnapshot> {
@@ -67,18 +79,18 @@ export class DoSqliteStore implements Store {
    * core builds the namespace while reading and a large one is never held in memory twice.
    */
   private *rows(namespace: string): IterableIterator<IpamRecord> {
-    for (const [cidr, parentCidr] of this.sql
-      .exec<{ cidr: string; parent_cidr: string }>(
-        "SELECT cidr, parent_cidr FROM prefixes WHERE namespace = ? ORDER BY parent_cidr <> '', cidr",
+    for (const [cidr, parentCidr, data] of this.sql
+      .exec<{ cidr: string; parent_cidr: string; data: string | null }>(
+        "SELECT cidr, parent_cidr, data FROM prefixes WHERE namespace = ? ORDER BY parent_cidr <> '', cidr",
         namespace,
       )
       .raw()) {
-      yield { kind: "prefix", cidr: cidr as string, parentCidr: parentCidr as string };
+      yield prefixRecord(cidr as string, parentCidr as string, data as string | null);
     }
-    for (const [prefix, ip] of this.sql
-      .exec<{ prefix: string; ip: string }>("SELECT prefix, ip FROM ips WHERE namespace = ?", namespace)
+    for (const [prefix, ip, data] of this.sql
+      .exec<{ prefix: string; ip: string; data: string | null }>("SELECT prefix, ip, data FROM ips WHERE namespace = ?", namespace)
       .raw()) {
-      yield { kind: "ip", prefix: prefix as string, ip: ip as string };
+      yield data === null ? { kind: "ip", prefix: prefix as string, ip: ip as string } : ipRecord(prefix as string, ip as string, data as string);
     }
   }
 
@@ -153,16 +165,22 @@ export class DoSqliteStore implements Store {
     if (r.kind === "prefix") {
       return c.op === "put"
         ? this.sql.exec(
-            "INSERT INTO prefixes (namespace, cidr, parent_cidr) VALUES (?, ?, ?) ON CONFLICT (namespace, cidr) DO UPDATE SET parent_cidr = excluded.parent_cidr",
+            "INSERT INTO prefixes (namespace, cidr, parent_cidr, data) VALUES (?, ?, ?, ?) ON CONFLICT (namespace, cidr) DO UPDATE SET parent_cidr = excluded.parent_cidr, data = excluded.data",
             namespace,
             r.cidr,
             r.parentCidr,
+            recordExtras(r),
           ).rowsWritten
         : this.sql.exec("DELETE FROM prefixes WHERE namespace = ? AND cidr = ?", namespace, r.cidr).rowsWritten;
     }
     return c.op === "put"
-      ? this.sql.exec("INSERT OR IGNORE INTO ips (namespace, prefix, ip) VALUES (?, ?, ?)", namespace, r.prefix, r.ip)
-          .rowsWritten
+      ? this.sql.exec(
+          "INSERT INTO ips (namespace, prefix, ip, data) VALUES (?, ?, ?, ?) ON CONFLICT (namespace, prefix, ip) DO UPDATE SET data = excluded.data",
+          namespace,
+          r.prefix,
+          r.ip,
+          recordExtras(r),
+        ).rowsWritten
       : this.sql.exec("DELETE FROM ips WHERE namespace = ? AND prefix = ? AND ip = ?", namespace, r.prefix, r.ip)
           .rowsWritten;
   }

@@ -2,6 +2,7 @@
 // and as a second subject for the contract suite. Not durable; not for production.
 
 import type { Change, IpamRecord } from "../core/types";
+import { recordKey } from "./records";
 import {
   FencingError,
   validateChange,
@@ -13,9 +14,11 @@ import {
 interface Entry {
   exists: boolean;
   version: number;
-  prefixes: Map<string, string>; // cidr -> parentCidr
-  ips: Map<string, Set<string>>; // prefix -> ips
+  /** By kind and key (records.ts), each record whole, extra fields included. */
+  records: Map<string, IpamRecord>;
 }
+
+const keyOf = (r: IpamRecord) => `${r.kind} ${recordKey(r)}`;
 
 export class ReferenceStore implements Store {
   readonly backend = "memory";
@@ -26,30 +29,15 @@ export class ReferenceStore implements Store {
   async load(namespace: string): Promise<NamespaceSnapshot> {
     const e = this.namespaces.get(namespace);
     if (!e || !e.exists) return { exists: false, version: e?.version ?? 0, records: [] };
-    const records: IpamRecord[] = [];
-    for (const [cidr, parentCidr] of e.prefixes) records.push({ kind: "prefix", cidr, parentCidr });
-    for (const [prefix, ips] of e.ips) for (const ip of ips) records.push({ kind: "ip", prefix, ip });
-    return { exists: true, version: e.version, records };
+    return { exists: true, version: e.version, records: [...e.records.values()].map((r) => ({ ...r })) };
   }
 
   async commit(namespace: string, expectedVersion: number, changes: readonly Change[]): Promise<number> {
     changes.forEach(validateChange);
     const e = this.fence(namespace, expectedVersion);
     for (const c of changes) {
-      const r = c.record;
-      if (r.kind === "prefix") {
-        if (c.op === "put") e.prefixes.set(r.cidr, r.parentCidr);
-        else e.prefixes.delete(r.cidr);
-      } else {
-        let set = e.ips.get(r.prefix);
-        if (c.op === "put") {
-          if (!set) e.ips.set(r.prefix, (set = new Set()));
-          set.add(r.ip);
-        } else if (set) {
-          set.delete(r.ip);
-          if (set.size === 0) e.ips.delete(r.prefix);
-        }
-      }
+      if (c.op === "put") e.records.set(keyOf(c.record), { ...c.record });
+      else e.records.delete(keyOf(c.record));
     }
     this.commits++;
     return ++e.version;
@@ -59,14 +47,14 @@ export class ReferenceStore implements Store {
     const e = this.namespaces.get(namespace);
     if (e?.exists) return { exists: true, version: e.version, created: false };
     const version = (e?.version ?? 0) + 1;
-    this.namespaces.set(namespace, { exists: true, version, prefixes: new Map(), ips: new Map() });
+    this.namespaces.set(namespace, { exists: true, version, records: new Map() });
     return { exists: true, version, created: true };
   }
 
   async deleteNamespace(namespace: string, expectedVersion: number): Promise<number> {
     const e = this.fence(namespace, expectedVersion);
     const version = e.version + 1;
-    this.namespaces.set(namespace, { exists: false, version, prefixes: new Map(), ips: new Map() });
+    this.namespaces.set(namespace, { exists: false, version, records: new Map() });
     return version;
   }
 

@@ -115,6 +115,10 @@ describe("our dump format", () => {
   it("refuses inconsistent dumps, naming the problem", () => {
     const load = (prefixes: unknown) => () => new Ipam().load(JSON.stringify({ format: DUMP_FORMAT, prefixes }));
     expectError(load([{ cidr: "10.0.0.1/24", parentCidr: "", ips: [] }]), "invalid dump: prefix 10.0.0.1/24 is not canonical, expected 10.0.0.0/24");
+    expectError(
+      load([{ cidr: "fe80::/64", parentCidr: "", ips: ["fe80::", "fe80::1%eth0"] }]),
+      "invalid dump: ip fe80::1%eth0 has a zone (%eth0): zones are not allowed in a dump",
+    );
     expectError(load([{ cidr: "10.0.0.0/24", parentCidr: "10.0.0.0/16", ips: [] }]), "invalid dump: prefix 10.0.0.0/24 names parent 10.0.0.0/16, which does not exist");
     expectError(load([{ cidr: "10.0.0.0/16", parentCidr: "" }, { cidr: "10.1.0.0/24", parentCidr: "10.0.0.0/16" }]), "invalid dump: child prefix 10.1.0.0/24 is not inside free space of its parent 10.0.0.0/16");
     expectError(load([{ cidr: "10.0.0.0/24", parentCidr: "", ips: ["10.0.0.1", "10.0.0.1"] }]), "invalid dump: ip 10.0.0.1 appears twice in prefix 10.0.0.0/24");

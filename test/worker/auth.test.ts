@@ -145,7 +145,7 @@ describe("tokens stay out of logs", () => {
         lines.push(args.map(String).join(" "));
       });
     }
-    const fetcher = withEnv({});
+    const fetcher = withEnv({ IPAM_CALL_LOG: "all" });
     const wrong = "definitely-wrong-token-123";
     for (const protocol of PROTOCOLS) {
       await client(protocol, ADMIN, fetcher).listPrefixes({});
@@ -203,7 +203,7 @@ describe("/metrics", () => {
     expect(res.headers.get("content-type")).toMatch(/^text\/plain/);
     const text = await res.text();
     expect(text).toMatch(/^ipam_rpc_calls_total\{rpc="AcquireIP",code="ok"\} [1-9]\d*$/m);
-    expect(text).toMatch(/^ipam_rpc_errors_total\{rpc="GetPrefix",code="not_found"\} [1-9]\d*$/m);
+    expect(text).toMatch(/^ipam_rpc_errors_total\{rpc="GetPrefix",code="not_found",fault="client"\} [1-9]\d*$/m);
     expect(text).not.toMatch(/^ipam_rpc_errors_total\{[^}]*code="ok"/m);
     expect(text).toContain(`ipam_namespace_prefixes{namespace="${ns}"} 1\n`);
     expect(text).toContain(`ipam_namespace_acquired_ips{namespace="${ns}"} 3\n`);

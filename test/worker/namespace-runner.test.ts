@@ -1,6 +1,6 @@
 // Unit tests of the namespace runner (layer 4) with a toy state machine over the in-memory store, wrapped
 // so a test can hold a commit in flight, fail it, or write behind the runner's back.
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { IpamError, isIpamError, namespaceNotFound } from "../../src/core/errors";
 import type { Change, IpamRecord } from "../../src/core/types";
 import { ServerError } from "../../src/server/errors";
@@ -79,7 +79,7 @@ class TestStore extends ReferenceStore {
 
 const silent = () => {};
 
-async function setup(opts: { create?: boolean; existsByDefault?: boolean } = {}) {
+async function setup(opts: { create?: boolean; existsByDefault?: boolean; maxQueue?: number } = {}) {
   const store = new TestStore();
   if (opts.create !== false) await store.createNamespace("toy");
   const runner = new NamespaceRunner<Toy>({
@@ -89,12 +89,14 @@ async function setup(opts: { create?: boolean; existsByDefault?: boolean } = {})
     missing: namespaceNotFound,
     isDomainError: isIpamError,
     existsByDefault: opts.existsByDefault,
+    maxQueue: opts.maxQueue,
     log: silent,
   });
-  const acquire = (signal?: AbortSignal) => runner.run((t) => t.acquire(), signal);
+  const acquire = (signal?: AbortSignal) => runner.run((t) => t.acquire(), { signal });
+  const acquireBy = (deadline: number) => runner.run((t) => t.acquire(), { deadline });
   const release = (n: number) => runner.run((t) => t.release(n));
   const held = () => runner.read((t) => [...t.held].sort((a, b) => a - b));
-  return { store, runner, acquire, release, held };
+  return { store, runner, acquire, acquireBy, release, held };
 }
 
 /** Lets queued microtasks and promise chains run. */
@@ -282,7 +284,7 @@ describe("namespace runner: failures", () => {
       controller.abort(); // the deadline passes while the runner reloads after the fence
       return load(ns);
     };
-    const e = (await runner.run((t) => t.acquire(), controller.signal).catch((x: unknown) => x)) as ServerError;
+    const e = (await runner.run((t) => t.acquire(), { signal: controller.signal }).catch((x: unknown) => x)) as ServerError;
     expect(e.kind).toBe("deadline_exceeded");
     expect(e.message).toContain("nothing was applied");
     expect(runner.counters).toMatchObject({ refusedCommits: 1, reruns: 1 });
@@ -374,6 +376,76 @@ describe("namespace runner: deadlines", () => {
     hold.resolve();
     await first;
     expect(await held()).toEqual([0]);
+  });
+});
+
+describe("namespace runner: absolute deadlines", () => {
+  it("a call whose deadline has already passed when it arrives is refused and never applied", async () => {
+    const { runner, acquireBy, held } = await setup();
+    const e = (await acquireBy(Date.now() - 1).catch((x: unknown) => x)) as ServerError;
+    expect(e.kind).toBe("deadline_exceeded");
+    expect(e.message).toContain("nothing was applied");
+    expect(await held()).toEqual([]);
+    expect(runner.counters.expired).toBe(1);
+  });
+
+  it("a deadline that passes while a long step runs ahead of the call is caught when its batch is applied", async () => {
+    const { runner, acquireBy, held } = await setup();
+    await held(); // loaded
+    const start = Date.now();
+    // A long step (a ListIPs of a huge prefix, say) keeps timers from firing; the clock moves on meanwhile.
+    const slow = runner.read(() => {
+      vi.spyOn(Date, "now").mockReturnValue(start + 1_000);
+      return "done";
+    });
+    const late = acquireBy(start + 50); // queued behind it, in the same batch
+    try {
+      expect(await slow).toBe("done");
+      const e = (await late.catch((x: unknown) => x)) as ServerError;
+      expect(e.kind).toBe("deadline_exceeded");
+      expect(e.message).toContain("nothing was applied");
+    } finally {
+      vi.restoreAllMocks();
+    }
+    expect(await held()).toEqual([]);
+    expect(runner.counters.expired).toBe(1);
+  });
+
+  it("the deadline's timer drops a call stuck behind a slow commit, and no timer outlives a call", async () => {
+    const { store, acquire, acquireBy, held } = await setup();
+    store.hold = deferred();
+    const first = acquire();
+    await untilInFlight(store);
+    const e = (await acquireBy(Date.now() + 5).catch((x: unknown) => x)) as ServerError;
+    expect(e.kind).toBe("deadline_exceeded");
+    const hold = store.hold;
+    store.hold = undefined;
+    hold.resolve();
+    await first;
+    const cleared = vi.spyOn(globalThis, "clearTimeout");
+    expect(await acquireBy(Date.now() + 60_000)).toBe(1);
+    expect(cleared).toHaveBeenCalled();
+    vi.restoreAllMocks();
+    expect(await held()).toEqual([0, 1]);
+  });
+});
+
+describe("namespace runner: load shedding", () => {
+  it("a call that finds the queue full is refused at once with resource_exhausted; the others run", async () => {
+    const { store, runner, acquire, held } = await setup({ maxQueue: 3 });
+    store.hold = deferred();
+    const first = acquire(); // in flight, not waiting
+    await untilInFlight(store);
+    const waiting = [acquire(), acquire(), acquire()];
+    const refused = (await acquire().catch((x: unknown) => x)) as ServerError;
+    expect(refused.kind).toBe("resource_exhausted");
+    expect(refused.message).toMatch(/namespace "toy" is busy: 3 calls are already waiting; nothing was applied, retry with backoff/);
+    expect(runner.counters.shed).toBe(1);
+    const hold = store.hold;
+    store.hold = undefined;
+    hold.resolve();
+    expect([await first, ...(await Promise.all(waiting))]).toEqual([0, 1, 2, 3]);
+    expect(await held()).toEqual([0, 1, 2, 3]);
   });
 });
 

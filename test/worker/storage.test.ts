@@ -38,6 +38,30 @@ describeOnDurableObjects("do-sqlite layout", () => {
     });
   });
 
+  it("adds the data column to an object created before records had extra fields, keeping its rows", async () => {
+    await inFreshObject(async (_store, storage) => {
+      const sql = storage.sql;
+      for (const t of ["namespaces", "prefixes", "ips"]) sql.exec(`DROP TABLE IF EXISTS ${t}`);
+      sql.exec("CREATE TABLE namespaces (name TEXT NOT NULL PRIMARY KEY, present INTEGER NOT NULL, version INTEGER NOT NULL) WITHOUT ROWID");
+      sql.exec("CREATE TABLE prefixes (namespace TEXT NOT NULL, cidr TEXT NOT NULL, parent_cidr TEXT NOT NULL, PRIMARY KEY (namespace, cidr)) WITHOUT ROWID");
+      sql.exec("CREATE TABLE ips (namespace TEXT NOT NULL, prefix TEXT NOT NULL, ip TEXT NOT NULL, PRIMARY KEY (namespace, prefix, ip)) WITHOUT ROWID");
+      sql.exec("INSERT INTO namespaces VALUES ('old', 1, 3)");
+      sql.exec("INSERT INTO prefixes VALUES ('old', '10.0.0.0/24', '')");
+      sql.exec("INSERT INTO ips VALUES ('old', '10.0.0.0/24', '10.0.0.1')");
+      const store = new DoSqliteStore(storage);
+      expect(await store.load("old").then((l) => ({ ...l, records: [...l.records] }))).toEqual({
+        exists: true,
+        version: 3,
+        records: [
+          { kind: "prefix", cidr: "10.0.0.0/24", parentCidr: "" },
+          { kind: "ip", prefix: "10.0.0.0/24", ip: "10.0.0.1" },
+        ],
+      });
+      await store.commit("old", 3, [{ op: "put", record: { kind: "ip", prefix: "10.0.0.0/24", ip: "10.0.0.2", labels: { a: "b" } } as never }]);
+      expect(sql.exec("SELECT data FROM ips WHERE ip = '10.0.0.2'").one()).toEqual({ data: '{"labels":{"a":"b"}}' });
+    });
+  });
+
   it("keeps one readable row per record", async () => {
     await inFreshObject(async (store, storage) => {
       const ns = freshName();

@@ -209,6 +209,28 @@ export function storeContract(backend: string, withStore: WithStore): void {
       expect(new Set(listed).size).toBe(listed.length);
     });
 
+    test("a record's extra fields (anything beyond its key and parent) are kept, replaced and dropped with it", async (s) => {
+      const ns = freshName();
+      let { version } = await s.createNamespace(ns);
+      const labelled = (r: IpamRecord, extra: Record<string, unknown>) => ({ ...r, ...extra }) as IpamRecord;
+      const p = labelled(prefix("10.40.0.0/24"), { labels: { team: "net", "env/stage": "prod" } });
+      const a = labelled(ip("10.40.0.0/24", "10.40.0.7"), { labels: { owner: "vm-42" }, leaseUntil: 1_900_000_000_000 });
+      const b = ip("10.40.0.0/24", "10.40.0.8");
+      version = await s.commit(ns, version, [put(p), put(a), put(b)]);
+      expect([...(await s.load(ns)).records].sort((x, y) => key(x).localeCompare(key(y)))).toEqual(
+        [p, a, b].sort((x, y) => key(x).localeCompare(key(y))),
+      );
+      // A put of the same key replaces the extras (here: drops them); another gains some.
+      const b2 = labelled(b, { labels: { owner: "vm-43" } });
+      version = await s.commit(ns, version, [put(ip("10.40.0.0/24", "10.40.0.7")), put(b2)]);
+      const again = [...(await s.load(ns)).records];
+      expect(again).toContainEqual(ip("10.40.0.0/24", "10.40.0.7"));
+      expect(again).toContainEqual(b2);
+      expect(again).toContainEqual(p);
+      await s.commit(ns, version, [del(b2)]);
+      expect([...(await s.load(ns)).records].length).toBe(2);
+    });
+
     test("a large batch (2,000 changes) commits atomically and loads back exactly", async (s) => {
       const ns = freshName();
       const { version } = await s.createNamespace(ns);

@@ -154,6 +154,40 @@ describeOnExternalStores("external store: the server fails in the middle of conc
   }
 });
 
+describeOnExternalStores("external store: a stalled store fills a namespace's queue", () => {
+  afterEach(async () => {
+    await storeFault("resume");
+  });
+
+  it("calls beyond the queue's bound answer resource_exhausted at once; the rest commit when the store is back", async () => {
+    const prefix = "10.64.0.0/18";
+    const ns = await namespaceWithPrefix("shed", prefix);
+    const stub = env.NAMESPACE.get(env.NAMESPACE.idFromName(ns));
+    await ok(stub.execute(ns, { op: "listPrefixes" })); // loaded
+    await storeFault("pause");
+    const deadline = Date.now() + 60_000;
+    const calls = Array.from({ length: 1500 }, () => stub.execute(ns, { op: "acquireIP", prefixCidr: prefix }, { deadline }));
+    // The refused ones answer while the store is still stopped.
+    const refused = await Promise.race([
+      Promise.all(calls.slice(1100)),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error("refused calls did not answer at once")), 20_000)),
+    ]);
+    for (const o of refused) expect(o).toMatchObject({ ok: false, kind: "resource_exhausted" });
+    await storeFault("resume");
+    const ledger = new Ledger();
+    for (const o of await Promise.all(calls)) {
+      if (o.ok) ledger.take((o as unknown as { result: IPInfo }).result.ip);
+      ledger.count(o.ok ? "ok" : o.kind);
+    }
+    for (const k of Object.keys(ledger.codes)) expect(["ok", "resource_exhausted", "unavailable"]).toContain(k);
+    expect(ledger.codes.resource_exhausted).toBeGreaterThanOrEqual(400);
+    const stored = new Set(await storedIps(ns, prefix));
+    for (const ip of ledger.held) expect(stored.has(ip)).toBe(true);
+    const stats = await ok(stub.stats(ns));
+    expect(stats.runner.shed).toBe(ledger.codes.resource_exhausted);
+  });
+});
+
 describeOnExternalStores("external store: secrets", () => {
   afterEach(() => vi.restoreAllMocks());
 
