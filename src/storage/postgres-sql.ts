@@ -135,7 +135,11 @@ export function commitPlan(namespace: string, expectedVersion: number, c: Collap
   };
 }
 
-/** Create-if-absent (or deleted): the new version if created, else the existing one. Clears leftovers. */
+/**
+ * Create-if-absent (or deleted): the new version if created, no row if it already existed (the caller reads
+ * it then; reading a table in the statement that modifies it is not something CockroachDB is known to
+ * answer as PostgreSQL does). Clears rows a deleted name may have left.
+ */
 export function createStatement(namespace: string): SqlStatement {
   return {
     text: `WITH up AS (
@@ -147,7 +151,7 @@ export function createStatement(namespace: string): SqlStatement {
 ), clear_ips AS (
   DELETE FROM ips WHERE namespace = $1 AND EXISTS (SELECT 1 FROM up)
 )
-SELECT (SELECT version::text FROM up), (SELECT version::text FROM namespaces WHERE name = $1 AND present)`,
+SELECT version::text FROM up`,
     params: [namespace],
   };
 }

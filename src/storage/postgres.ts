@@ -120,10 +120,8 @@ export class PostgresStore implements Store {
 
   async createNamespace(namespace: string): Promise<NamespaceState & { created: boolean }> {
     const rows = await this.run("create namespace", () => this.session.query("postgres create namespace", createStatement(namespace)));
-    const [created, existing] = rows[0] as [string | null, string | null];
-    if (created !== null) return { exists: true, version: Number(created), created: true };
-    if (existing !== null) return { exists: true, version: Number(existing), created: false };
-    // Created by another writer after this statement's snapshot was taken: read it now.
+    if (rows.length > 0) return { exists: true, version: Number(rows[0][0]), created: true };
+    // It existed already (the common case of an idempotent create): read its version.
     const state = await this.state(namespace);
     if (!state.exists) throw new CommitRefusedError(`namespace ${JSON.stringify(namespace)}: create raced with a delete`);
     return { ...state, created: false };
