@@ -14,6 +14,7 @@ const STORE_SUITES = [
   "test/worker/directory.test.ts",
   "test/worker/health.test.ts",
   "test/worker/error-accounting.test.ts",
+  "test/worker/idempotency.test.ts",
   "test/worker/namespace-object.test.ts",
   "test/worker/storage.test.ts",
   "test/worker/stores/**/*.test.ts",
@@ -59,7 +60,7 @@ export default defineConfig({
         // plain Node.
         test: {
           name: "node",
-          include: ["test/net/**/*.test.ts", "test/core/**/*.test.ts", "test/storage/**/*.test.ts", "test/harness/**/*.test.ts", "test/deploy/**/*.test.ts"],
+          include: ["test/net/**/*.test.ts", "test/core/**/*.test.ts", "test/storage/**/*.test.ts", "test/harness/**/*.test.ts", "test/deploy/**/*.test.ts", "test/cli/**/*.test.ts"],
           environment: "node",
           testTimeout: 120_000,
         },

@@ -7,7 +7,7 @@ export interface Answer {
   body: string;
 }
 
-export type Call = (rpc: string, message: unknown) => Promise<Answer>;
+export type Call = (rpc: string, message: unknown, headers?: Record<string, string>) => Promise<Answer>;
 
 export type ClientKind = "http" | "fetch";
 
@@ -22,8 +22,8 @@ export function makeClient(kind: ClientKind, baseUrl: string, connections: numbe
 }
 
 function fetchClient(baseUrl: string, headers: Record<string, string>) {
-  const call: Call = async (rpc, message) => {
-    const res = await fetch(baseUrl + PATH + rpc, { method: "POST", headers, body: JSON.stringify(message) });
+  const call: Call = async (rpc, message, extra) => {
+    const res = await fetch(baseUrl + PATH + rpc, { method: "POST", headers: { ...headers, ...extra }, body: JSON.stringify(message) });
     return { status: res.status, body: await res.text() };
   };
   return { call, close() {} };
@@ -31,11 +31,11 @@ function fetchClient(baseUrl: string, headers: Record<string, string>) {
 
 function httpClient(url: URL, headers: Record<string, string>, connections: number) {
   const agent = new Agent({ keepAlive: true, maxSockets: connections, maxFreeSockets: connections });
-  const call: Call = (rpc, message) =>
+  const call: Call = (rpc, message, extra) =>
     new Promise((resolve, reject) => {
       const body = JSON.stringify(message);
       const req = request(
-        { host: url.hostname, port: url.port, method: "POST", path: PATH + rpc, agent, headers: { ...headers, "content-length": Buffer.byteLength(body) } },
+        { host: url.hostname, port: url.port, method: "POST", path: PATH + rpc, agent, headers: { ...headers, ...extra, "content-length": Buffer.byteLength(body) } },
         (res) => {
           let text = "";
           res.setEncoding("utf8");

@@ -19,6 +19,7 @@ export function printTable(rows: Row[], o: { json?: boolean; duration: number; w
   const med = medians(rows);
   const version = new Map(med.filter((r) => r.scenario === "Version").map((r) => [r.concurrency, r.callsPerSec]));
   const ratios: Record<string, number> = {};
+  const keyed = new Map<number, number>();
   const lines = [
     `Service over Connect JSON, wrangler dev on 127.0.0.1 (${o.duration} s per run after ${o.warmup} s warm-up, ${o.rounds} round(s), median shown; client: node ${o.clientKind}, keep-alive)`,
     "",
@@ -28,6 +29,7 @@ export function printTable(rows: Row[], o: { json?: boolean; duration: number; w
     const v = version.get(r.concurrency);
     const ratio = v ? r.callsPerSec / v : Number.NaN;
     if (r.scenario === "AcquireIP+ReleaseIP") ratios[`c${r.concurrency}`] = +ratio.toFixed(3);
+    if (r.scenario === "AcquireIP+ReleaseIP, keyed") keyed.set(r.concurrency, r.callsPerSec);
     const pair = r.pairsPerSec === null;
     lines.push(
       [
@@ -46,10 +48,18 @@ export function printTable(rows: Row[], o: { json?: boolean; duration: number; w
   }
   const met = Object.values(ratios).every((x) => x >= TARGET_RATIO);
   lines.push("", `AcquireIP+ReleaseIP calls/s ÷ Version calls/s: ${Object.entries(ratios).map(([k, x]) => `${k} ${x.toFixed(2)}`).join(", ")} (target ≥ ${TARGET_RATIO}: ${met ? "met" : "NOT met"})`);
+  const keyCost: Record<string, number> = {};
+  for (const r of med) {
+    const k = keyed.get(r.concurrency);
+    if (r.scenario === "AcquireIP+ReleaseIP" && k) keyCost[`c${r.concurrency}`] = +(k / r.callsPerSec).toFixed(3);
+  }
+  if (Object.keys(keyCost).length) {
+    lines.push(`with an Idempotency-Key ÷ without: ${Object.entries(keyCost).map(([c, x]) => `${c} ${x.toFixed(2)}`).join(", ")} (target ≥ 0.80)`);
+  }
   for (const r of rows) if (r.m.firstError) lines.push(`error in ${r.scenario} c=${r.concurrency}: ${r.m.firstError}`);
   // The table goes to stdout without --json; with --json to stderr, so stdout holds only the JSON object.
   (o.json ? process.stderr : process.stdout).write(lines.join("\n") + "\n");
-  return { acquireToVersionRatio: ratios, target: TARGET_RATIO, targetMet: met };
+  return { acquireToVersionRatio: ratios, target: TARGET_RATIO, targetMet: met, keyedToUnkeyedRatio: keyCost };
 }
 
 /** workerd processes on this machine that are not in process group `ours` (other wrangler devs, tests). */

@@ -1,9 +1,12 @@
-// npm run bench:service [-- --json] [--duration S (2)] [--warmup S (0.5)] [--rounds N (3)] [--client http|fetch] [--concurrency 1,32]
+// npm run bench:service [-- --json] [--duration S (2)] [--warmup S (0.5)] [--rounds N (3)] [--client http|fetch]
+//   [--concurrency 1,32] [--store durable-object|redis|postgres|etcd|mongodb]
 //
-// The service under wrangler dev (X_LOCAL_OBSERVABILITY=false, --log-level warn, throw-away Durable Object
-// storage, auth disabled as npm run dev does), measured over Connect JSON from Node on keep-alive
-// connections to 127.0.0.1: AcquireIP+ReleaseIP pairs and CreatePrefix+DeletePrefix pairs, next to the same
-// Worker's Version call (the runtime's ceiling here), at each concurrency. Not a test: it prints figures.
+// The service under wrangler dev (npm run dev, X_LOCAL_OBSERVABILITY=false, --log-level warn, throw-away
+// storage: Durable Object SQLite, or with --store the database npm run dev -- --store starts; auth disabled as
+// npm run dev does), measured over Connect JSON from Node on keep-alive connections to 127.0.0.1:
+// AcquireIP+ReleaseIP pairs (also with an Idempotency-Key on each call) and CreatePrefix+DeletePrefix pairs,
+// next to the same Worker's Version call (the runtime's ceiling here), at each concurrency. Not a test: it
+// prints figures.
 import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { type DevServer, groupMembers, startDevServer } from "../test/e2e/dev-server";
@@ -19,6 +22,7 @@ const { values: opts } = parseArgs({
     rounds: { type: "string", default: "3" },
     client: { type: "string", default: "http" },
     concurrency: { type: "string", default: "1,32" },
+    store: { type: "string", default: "durable-object" },
   },
 });
 const duration = Number(opts.duration);
@@ -44,6 +48,16 @@ const SCENARIOS: { name: string; callsPerOp: number; op: Operation }[] = [
       if (acquired.status !== 200) return;
       const ip = (JSON.parse(acquired.body) as { ip: { ip: string } }).ip.ip;
       await call("ReleaseIP", { prefixCidr: POOL, ip, namespace: NS });
+    },
+  },
+  {
+    name: "AcquireIP+ReleaseIP, keyed",
+    callsPerOp: 2,
+    op: async (_w, call) => {
+      const acquired = await call("AcquireIP", { prefixCidr: POOL, namespace: NS }, { "Idempotency-Key": crypto.randomUUID() });
+      if (acquired.status !== 200) return;
+      const ip = (JSON.parse(acquired.body) as { ip: { ip: string } }).ip.ip;
+      await call("ReleaseIP", { prefixCidr: POOL, ip, namespace: NS }, { "Idempotency-Key": crypto.randomUUID() });
     },
   },
   {
@@ -100,7 +114,8 @@ async function run(dev: DevServer): Promise<Row[]> {
 
 const machine = { cpus: cpus().length, loadavgBefore: loadavg().map((l) => +l.toFixed(2)), otherWorkerdBefore: otherWorkerdProcesses(-1) };
 if (!opts.json) process.stderr.write(`starting wrangler dev (load average ${machine.loadavgBefore.join(" ")}) ...\n`);
-const dev = await startDevServer({ args: ["--log-level", "warn"], env: { X_LOCAL_OBSERVABILITY: "false" } });
+const storeArgs = opts.store === "durable-object" ? [] : ["--store", opts.store];
+const dev = await startDevServer({ args: ["--log-level", "warn", ...storeArgs], env: { X_LOCAL_OBSERVABILITY: "false" } });
 let rows: Row[];
 let otherWorkerd: number;
 let othersCpu = 0; // cores used by other processes on the machine while we measured
@@ -118,7 +133,7 @@ if (groupMembers(dev.pgid).length > 0) throw new Error("wrangler dev left proces
 
 const summary = printTable(rows, { json: opts.json, duration, warmup, rounds, clientKind });
 const report = {
-  config: { duration, warmup, rounds, client: clientKind, concurrencies, namespace: NS, pool: POOL },
+  config: { duration, warmup, rounds, client: clientKind, concurrencies, namespace: NS, pool: POOL, store: opts.store },
   machine: { ...machine, otherWorkerdDuring: otherWorkerd, otherProcessesCores: othersCpu, loadavgAfter: loadavg().map((l) => +l.toFixed(2)) },
   results: rows.map(({ m, ...r }) => ({ ...r, ...m })),
   ...summary,

@@ -29,17 +29,19 @@ locals {
 
   # Plain-text vars: name => value, null = not bound.
   vars = {
-    IPAM_AUTH             = var.auth
-    IPAM_CALL_LOG         = var.call_log
-    IPAM_STORE            = var.store
-    IPAM_STORE_TIMEOUT_MS = tostring(var.store_timeout_ms)
-    IPAM_MAX_QUEUE        = tostring(var.max_queue)
-    GIT_REVISION          = local.git_revision != "" ? local.git_revision : null
-    NEON_WS_PROXY         = var.store == "postgres" ? var.neon_ws_proxy : null
-    IPAM_AUTO_MIGRATE     = var.store == "postgres" ? tostring(var.postgres_auto_migrate) : null
-    ETCD_ENDPOINT         = var.store == "etcd" ? var.etcd_endpoint : null
-    ETCD_USERNAME         = var.store == "etcd" ? var.etcd_username : null
-    MONGODB_DATABASE      = var.store == "mongodb" ? var.mongodb_database : null
+    IPAM_AUTH                    = var.auth
+    IPAM_CALL_LOG                = var.call_log
+    IPAM_STORE                   = var.store
+    IPAM_STORE_TIMEOUT_MS        = tostring(var.store_timeout_ms)
+    IPAM_MAX_QUEUE               = tostring(var.max_queue)
+    IPAM_IDEMPOTENCY_TTL_SECONDS = tostring(var.idempotency_ttl_seconds)
+    IPAM_IDEMPOTENCY_MAX_KEYS    = tostring(var.idempotency_max_keys)
+    GIT_REVISION                 = local.git_revision != "" ? local.git_revision : null
+    NEON_WS_PROXY                = var.store == "postgres" ? var.neon_ws_proxy : null
+    IPAM_AUTO_MIGRATE            = var.store == "postgres" ? tostring(var.postgres_auto_migrate) : null
+    ETCD_ENDPOINT                = var.store == "etcd" ? var.etcd_endpoint : null
+    ETCD_USERNAME                = var.store == "etcd" ? var.etcd_username : null
+    MONGODB_DATABASE             = var.store == "mongodb" ? var.mongodb_database : null
   }
 
   # Secrets: which are bound is decided from non-sensitive inputs only, so the list of bindings itself

@@ -113,6 +113,28 @@ variable "max_queue" {
   }
 }
 
+variable "idempotency_ttl_seconds" {
+  description = "IPAM_IDEMPOTENCY_TTL_SECONDS: how long the answer to a call with an Idempotency-Key is kept for its retries."
+  type        = number
+  default     = 86400
+
+  validation {
+    condition     = var.idempotency_ttl_seconds >= 1 && var.idempotency_ttl_seconds <= 2592000 && floor(var.idempotency_ttl_seconds) == var.idempotency_ttl_seconds
+    error_message = "idempotency_ttl_seconds must be a whole number from 1 to 2592000 (30 days)."
+  }
+}
+
+variable "idempotency_max_keys" {
+  description = "IPAM_IDEMPOTENCY_MAX_KEYS: most Idempotency-Key answers kept per namespace; the oldest go first."
+  type        = number
+  default     = 10000
+
+  validation {
+    condition     = var.idempotency_max_keys >= 1 && var.idempotency_max_keys <= 1000000 && floor(var.idempotency_max_keys) == var.idempotency_max_keys
+    error_message = "idempotency_max_keys must be a whole number from 1 to 1000000."
+  }
+}
+
 variable "upstash_redis_rest_url" {
   description = "store = \"redis\": secret UPSTASH_REDIS_REST_URL, the database's REST URL (https://...; http:// only for a self-hosted bridge)."
   type        = string

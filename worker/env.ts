@@ -12,6 +12,9 @@ export interface Env {
   GIT_REVISION?: string;
   /** Most calls waiting per namespace before new ones are refused with resource_exhausted (default 1024). */
   IPAM_MAX_QUEUE?: string;
+  /** How long an Idempotency-Key's answer is kept (seconds, default 86400) and how many per namespace (10000). */
+  IPAM_IDEMPOTENCY_TTL_SECONDS?: string;
+  IPAM_IDEMPOTENCY_MAX_KEYS?: string;
   /** Where namespaces persist: durable-object (default), redis, postgres, etcd, mongodb (src/storage/config.ts). */
   IPAM_STORE?: string;
   IPAM_STORE_TIMEOUT_MS?: string;

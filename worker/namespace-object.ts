@@ -22,6 +22,8 @@ import { openStore, runnerSettingsOf } from "./store";
 export interface CallOptions {
   /** The caller's deadline (ms since the epoch, set when the Worker received the call): never applied after it. */
   deadline?: number;
+  /** The call's Idempotency-Key and its request's fingerprint. */
+  idempotency?: { key: string; fingerprint: string };
 }
 
 export interface NamespaceObjectStats extends NamespaceState {
@@ -90,6 +92,10 @@ export class NamespaceObject extends DurableObject<Env> {
 }
 
 function limitsOf(opts: CallOptions | undefined): CallLimits | undefined {
-  const d = opts?.deadline;
-  return typeof d === "number" && Number.isFinite(d) ? { deadline: d } : undefined;
+  if (!opts) return undefined;
+  const limits: CallLimits = {};
+  if (typeof opts.deadline === "number" && Number.isFinite(opts.deadline)) limits.deadline = opts.deadline;
+  const k = opts.idempotency;
+  if (k && typeof k.key === "string" && typeof k.fingerprint === "string") limits.idempotency = { key: k.key, fingerprint: k.fingerprint };
+  return limits;
 }

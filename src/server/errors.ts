@@ -1,6 +1,7 @@
 // Errors of layer 4 (the namespace runner), as opposed to the core's IpamError. Each carries a kind that the
 // service maps to a Connect code: unavailable -> unavailable, aborted -> aborted, deadline_exceeded ->
-// deadline_exceeded, resource_exhausted -> resource_exhausted, internal -> internal.
+// deadline_exceeded, resource_exhausted -> resource_exhausted, idempotency_key_reused -> failed_precondition,
+// internal -> internal.
 
 export const SERVER_ERROR_KINDS = [
   /** A bug. The message is generic; details go to the log only. */
@@ -13,6 +14,8 @@ export const SERVER_ERROR_KINDS = [
   "deadline_exceeded",
   /** The namespace's queue is full (load shedding): nothing was applied; retry with backoff. */
   "resource_exhausted",
+  /** An Idempotency-Key was sent again with a different request: refused, nothing applied. */
+  "idempotency_key_reused",
 ] as const;
 
 export type ServerErrorKind = (typeof SERVER_ERROR_KINDS)[number];

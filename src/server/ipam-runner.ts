@@ -6,12 +6,18 @@ import { DEFAULT_NAMESPACE } from "../core/names";
 import { Namespace } from "../core/namespace";
 import type { Command, ResultOf } from "../core/types";
 import type { NamespaceState, Store } from "../storage/types";
+import type { IdempotencySettings } from "./idempotency";
 import { type CallLimits, NamespaceRunner } from "./namespace-runner";
 import type { Logger } from "./outcome";
 
 export type IpamRunner = NamespaceRunner<Namespace>;
 
-export function createIpamRunner(namespace: string, store: Store, log?: Logger, opts: { maxQueue?: number } = {}): IpamRunner {
+export function createIpamRunner(
+  namespace: string,
+  store: Store,
+  log?: Logger,
+  opts: { maxQueue?: number; idempotency?: IdempotencySettings } = {},
+): IpamRunner {
   return new NamespaceRunner<Namespace>({
     ...opts,
     namespace,

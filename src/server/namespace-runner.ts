@@ -16,22 +16,25 @@
 // Worker received it): a call still queued when it passes, or found past it when its batch is applied, is
 // never applied. The queue is bounded: a call that finds it full is refused at once (load shedding).
 
-import type { Change, IpamRecord } from "../core/types";
+import type { IpamRecord } from "../core/types";
 import { StoreNotReadyError } from "../storage/failure";
-import { CommitRefusedError, FencingError, type NamespaceState, type Store } from "../storage/types";
+import { CommitRefusedError, FencingError, type NamespaceState, type Store, type StoredChange } from "../storage/types";
 import { ServerError } from "./errors";
-import { consoleLogger, type Logger } from "./outcome";
+import { DEFAULT_IDEMPOTENCY, type IdempotencyKey, type IdempotencySettings, IdempotencyTable, type RecordedOutcome, withoutIdempotency } from "./idempotency";
+import { consoleLogger, type Logger, outcomeError } from "./outcome";
 
 /** A unit of work on the machine: returns the caller's result and the changes to persist. Must leave the
  * machine unchanged when it throws a domain error. */
-export type Step<M, T> = (machine: M) => { result: T; changes: Change[] };
+export type Step<M, T> = (machine: M) => { result: T; changes: StoredChange[] };
 
-/** When a call gives up. */
+/** When a call gives up, and what makes a retry of it safe. */
 export interface CallLimits {
   /** Absolute deadline, ms since the epoch: the call is never applied once it has passed. */
   deadline?: number;
   /** Cancels the call (e.g. its client went away). */
   signal?: AbortSignal;
+  /** The call's Idempotency-Key: a retry with the same key and request is answered from the first call's record. */
+  idempotency?: IdempotencyKey;
 }
 
 export const DEFAULT_MAX_QUEUE = 1024;
@@ -53,6 +56,8 @@ export interface RunnerOptions<M> {
   maxReruns?: number;
   /** Most calls waiting to be applied; a call beyond it is refused with resource_exhausted (default 1024). */
   maxQueue?: number;
+  /** How long idempotency entries are kept, and how many (default 24 h, 10,000). */
+  idempotency?: IdempotencySettings;
   log?: Logger;
 }
 
@@ -69,6 +74,8 @@ export interface RunnerCounters {
   shed: number;
   /** Calls whose deadline passed before they were applied (never applied). */
   expired: number;
+  /** Calls answered from their idempotency entry (not applied again). */
+  replayed: number;
   /** Batches taken from the queue (including those that needed no commit). */
   batches: number;
   /** Steps applied without error (committed or read-only). */
@@ -84,6 +91,7 @@ interface StepItem<M> {
   step: Step<M, unknown>;
   phase: "queued" | "applied" | "done";
   deadline?: number;
+  idempotency?: IdempotencyKey;
   /** Times this call ran again after its batch was refused. */
   reruns?: number;
   resolve(v: unknown): void;
@@ -101,7 +109,7 @@ interface ExclusiveItem {
 
 type Item<M> = StepItem<M> | ExclusiveItem;
 
-type Loaded<M> = { exists: true; version: number; machine: M } | { exists: false; version: number };
+type Loaded<M> = { exists: true; version: number; machine: M; idem: IdempotencyTable } | { exists: false; version: number };
 
 export class NamespaceRunner<M> {
   readonly namespace: string;
@@ -112,6 +120,7 @@ export class NamespaceRunner<M> {
     reruns: 0,
     shed: 0,
     expired: 0,
+    replayed: 0,
     batches: 0,
     applied: 0,
     loads: 0,
@@ -141,7 +150,7 @@ export class NamespaceRunner<M> {
 
   /** Queues a step; resolves with its result once the batch it ran in is durable. */
   run<T>(step: Step<M, T>, limits?: CallLimits): Promise<T> {
-    return this.enqueue<T>({ kind: "step", step: step as Step<M, unknown> }, limits);
+    return this.enqueue<T>({ kind: "step", step: step as Step<M, unknown>, idempotency: limits?.idempotency }, limits);
   }
 
   /** Queues a read: `f` sees the state after every call queued before it, and answers once that is durable. */
@@ -165,7 +174,7 @@ export class NamespaceRunner<M> {
         this.state = undefined;
         throw this.storeError("create namespace", e);
       }
-      if (s.created) this.state = { exists: true, version: s.version, machine: this.opts.rebuild([]) };
+      if (s.created) this.state = { exists: true, version: s.version, machine: this.opts.rebuild([]), idem: this.newTable() };
       else if (!before.exists || before.version !== s.version) this.state = undefined; // someone else wrote: reload
       return s;
     }, limits);
@@ -299,9 +308,13 @@ export class NamespaceRunner<M> {
         await this.waitingForStore(() => this.store.createNamespace(this.namespace));
         snap = await this.waitingForStore(() => this.store.load(this.namespace));
       }
-      this.state = snap.exists
-        ? { exists: true, version: snap.version, machine: this.opts.rebuild(snap.records) }
-        : { exists: false, version: snap.version };
+      if (snap.exists) {
+        const idem = this.newTable();
+        const machine = this.opts.rebuild(withoutIdempotency<IpamRecord>(snap.records, idem));
+        this.state = { exists: true, version: snap.version, machine, idem };
+      } else {
+        this.state = { exists: false, version: snap.version };
+      }
       return true;
     } catch (e) {
       this.state = undefined;
@@ -337,14 +350,16 @@ export class NamespaceRunner<M> {
     this.counters.batches++;
     this.counters.largestBatch = Math.max(this.counters.largestBatch, batch.length);
     const s = this.state!;
-    const applied: { item: StepItem<M>; result: unknown }[] = [];
-    const changes: Change[] = [];
+    let now = Date.now();
+    const applied: { item: StepItem<M>; answer: RecordedOutcome | { ok: false; error: unknown } }[] = [];
+    const changes: StoredChange[] = [];
     let broken = false;
     for (let i = 0; i < batch.length; i++) {
       const item = batch[i];
       if (item.phase !== "queued") continue;
       // A long step before this one may have kept its timer from firing: its deadline is checked again here.
-      if (item.deadline !== undefined && Date.now() >= item.deadline) {
+      now = Date.now();
+      if (item.deadline !== undefined && now >= item.deadline) {
         this.counters.expired++;
         item.reject(deadlineError("before it ran; nothing was applied"));
         continue;
@@ -353,14 +368,36 @@ export class NamespaceRunner<M> {
         item.reject(this.opts.missing(this.namespace));
         continue;
       }
+      const key = item.idempotency;
+      const recorded = key && s.idem.find(key.key, now);
+      if (key && recorded) {
+        if (recorded.fingerprint !== key.fingerprint) {
+          item.reject(keyReused(key.key));
+          continue;
+        }
+        // Answered as the first call was, once this batch is durable (the entry may be this batch's own).
+        this.counters.replayed++;
+        item.phase = "applied";
+        applied.push({ item, answer: recorded.outcome });
+        continue;
+      }
       try {
         const out = item.step(s.machine);
         item.phase = "applied";
-        applied.push({ item, result: out.result });
+        applied.push({ item, answer: { ok: true, result: out.result } });
         for (const c of out.changes) changes.push(c);
+        if (key) changes.push(s.idem.record(key, { ok: true, result: out.result }, now));
       } catch (e) {
         if (this.opts.isDomainError(e)) {
-          item.reject(e);
+          if (key) {
+            // The refusal is the answer to remember: a retry gets it again, even if the state changed meanwhile.
+            const { kind, message } = e as { kind: string; message: string };
+            item.phase = "applied";
+            applied.push({ item, answer: { ok: false, error: e } });
+            changes.push(s.idem.record(key, { ok: false, kind, message }, now));
+          } else {
+            item.reject(e);
+          }
           continue;
         }
         // A bug: the machine may be half-changed. Fail this call, commit what came before, rebuild, and put
@@ -373,6 +410,7 @@ export class NamespaceRunner<M> {
       }
     }
     if (changes.length > 0) {
+      if (s.exists) for (const c of s.idem.expire(now)) changes.push(c);
       try {
         s.version = await this.waitingForStore(() => this.store.commit(this.namespace, s.version, changes));
         this.counters.commits++;
@@ -389,7 +427,10 @@ export class NamespaceRunner<M> {
       }
     }
     this.counters.applied += applied.length;
-    for (const { item, result } of applied) item.resolve(result);
+    for (const { item, answer } of applied) {
+      if (answer.ok) item.resolve(answer.result);
+      else item.reject("error" in answer ? answer.error : outcomeError(answer as unknown as Parameters<typeof outcomeError>[0]));
+    }
     if (broken) this.state = undefined;
   }
 
@@ -414,6 +455,10 @@ export class NamespaceRunner<M> {
     }
     this.counters.reruns += again.length;
     this.queue.unshift(...again);
+  }
+
+  private newTable(): IdempotencyTable {
+    return new IdempotencyTable(this.opts.idempotency ?? DEFAULT_IDEMPOTENCY);
   }
 
   private async waitingForStore<T>(op: () => Promise<T>): Promise<T> {
@@ -449,6 +494,13 @@ export class NamespaceRunner<M> {
 
 function deadlineError(when: string): ServerError {
   return new ServerError("deadline_exceeded", `deadline exceeded ${when}`);
+}
+
+function keyReused(key: string): ServerError {
+  return new ServerError(
+    "idempotency_key_reused",
+    `Idempotency-Key ${JSON.stringify(key)} was first sent with a different request; nothing was applied. Use a new key for a new request`,
+  );
 }
 
 function internal(): ServerError {

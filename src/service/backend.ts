@@ -12,6 +12,8 @@ export type { Outcome };
  */
 export interface BackendCallOptions {
   deadline?: number;
+  /** The call's Idempotency-Key and the fingerprint of its request (mutating RPCs only). */
+  idempotency?: { key: string; fingerprint: string };
 }
 
 export interface IpamBackend {

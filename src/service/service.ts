@@ -2,12 +2,13 @@
 // addressed namespace, and turn the result into the response or the failure into a Connect error.
 
 import { Code, ConnectError, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
-import type { MessageInitShape } from "@bufbuild/protobuf";
+import type { Message, MessageInitShape } from "@bufbuild/protobuf";
 import type { Command, CommandResults, IPInfo, PrefixInfo, Usage } from "../core/types";
 import { IpamService, type PrefixSchema } from "../gen/api/v1/ipam_pb";
 import type { BackendCallOptions, IpamBackend, Outcome } from "./backend";
 import { type Access, kAccess, kBackend, kCall, kVersion } from "./context";
 import { type RpcName, toConnectError } from "./errors";
+import { IDEMPOTENCY_HEADER, idempotencyKeyOf, MUTATING_RPCS, requestFingerprint } from "./idempotency-key";
 import * as req from "./requests";
 
 /** The admin-only RPCs: only the "*" grant may call them. */
@@ -84,15 +85,20 @@ async function settle<T>(ctx: HandlerContext, rpc: RpcName, p: Promise<Outcome<T
 async function run<C extends Command>(
   ctx: HandlerContext,
   rpc: RpcName,
-  request: { namespace?: string },
+  request: { namespace?: string } & Message,
   command: () => C,
 ): Promise<CommandResults[C["op"]]> {
   const namespace = req.namespaceOf(request);
   note(ctx, namespace);
   if (ADMIN_RPCS.has(rpc)) requireAdmin(ctx, rpc);
   else requireNamespace(ctx, namespace);
+  const key = idempotencyKeyOf(ctx.requestHeader.get(IDEMPOTENCY_HEADER));
   const cmd = command();
-  return (await settle(ctx, rpc, backendOf(ctx).runCommand(namespace, cmd, callOptions(ctx)))) as CommandResults[C["op"]];
+  const opts: BackendCallOptions = { ...callOptions(ctx) };
+  if (key !== undefined && MUTATING_RPCS.has(rpc)) {
+    opts.idempotency = { key, fingerprint: await requestFingerprint(rpc, ctx.method.input, request) };
+  }
+  return (await settle(ctx, rpc, backendOf(ctx).runCommand(namespace, cmd, opts))) as CommandResults[C["op"]];
 }
 
 type PrefixInit = MessageInitShape<typeof PrefixSchema>;

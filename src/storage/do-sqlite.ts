@@ -6,10 +6,13 @@
 // Only types from @cloudflare/workers-types are used; nothing here imports cloudflare:workers.
 
 import type { DurableObjectStorage, SqlStorage } from "@cloudflare/workers-types/index";
-import type { Change, IpamRecord } from "../core/types";
-import { ipRecord, prefixRecord, recordExtras } from "./records";
+import { extraRecord, ipRecord, prefixRecord, recordExtras } from "./records";
 import {
+  type ExtraRecord,
   FencingError,
+  isExtraRecord,
+  type StoredChange,
+  type StoredRecord,
   validateChange,
   type NamespaceSnapshot,
   type NamespaceState,
@@ -40,6 +43,13 @@ export const SCHEMA = [
      ip        TEXT NOT NULL,              -- canonical address
      data      TEXT,                       -- the record's other fields as JSON; NULL when none
      PRIMARY KEY (namespace, prefix, ip)
+   ) WITHOUT ROWID`,
+  `CREATE TABLE IF NOT EXISTS records (
+     namespace TEXT NOT NULL,
+     kind      TEXT NOT NULL,              -- an extra kind of record (types.ts): idempotency, ...
+     key       TEXT NOT NULL,
+     data      TEXT,                       -- the record's other fields as JSON
+     PRIMARY KEY (namespace, kind, key)
    ) WITHOUT ROWID`,
 ];
 
@@ -78,7 +88,7 @@ export class DoSqliteStore implements Store {
    * The namespace's rows as records, read lazily: top-level prefixes, then children, then addresses, so the
    * core builds the namespace while reading and a large one is never held in memory twice.
    */
-  private *rows(namespace: string): IterableIterator<IpamRecord> {
+  private *rows(namespace: string): IterableIterator<StoredRecord> {
     for (const [cidr, parentCidr, data] of this.sql
       .exec<{ cidr: string; parent_cidr: string; data: string | null }>(
         "SELECT cidr, parent_cidr, data FROM prefixes WHERE namespace = ? ORDER BY parent_cidr <> '', cidr",
@@ -92,9 +102,14 @@ export class DoSqliteStore implements Store {
       .raw()) {
       yield data === null ? { kind: "ip", prefix: prefix as string, ip: ip as string } : ipRecord(prefix as string, ip as string, data as string);
     }
+    for (const [kind, key, data] of this.sql
+      .exec<{ kind: string; key: string; data: string | null }>("SELECT kind, key, data FROM records WHERE namespace = ?", namespace)
+      .raw()) {
+      yield extraRecord(kind as ExtraRecord["kind"], key as string, data as string | null);
+    }
   }
 
-  async commit(namespace: string, expectedVersion: number, changes: readonly Change[]): Promise<number> {
+  async commit(namespace: string, expectedVersion: number, changes: readonly StoredChange[]): Promise<number> {
     changes.forEach(validateChange);
     const version = this.storage.transactionSync(() => {
       this.fence(namespace, expectedVersion);
@@ -130,6 +145,7 @@ export class DoSqliteStore implements Store {
     const version = this.storage.transactionSync(() => {
       this.fence(namespace, expectedVersion);
       let written = this.sql.exec("DELETE FROM ips WHERE namespace = ?", namespace).rowsWritten;
+      written += this.sql.exec("DELETE FROM records WHERE namespace = ?", namespace).rowsWritten;
       written += this.sql.exec("DELETE FROM prefixes WHERE namespace = ?", namespace).rowsWritten;
       written += this.sql.exec("UPDATE namespaces SET present = 0, version = version + 1 WHERE name = ?", namespace).rowsWritten;
       this.counters.rowsWritten += written;
@@ -160,8 +176,19 @@ export class DoSqliteStore implements Store {
     if (!s.exists || s.version !== expectedVersion) throw new FencingError(namespace, expectedVersion, s);
   }
 
-  private write(namespace: string, c: Change): number {
+  private write(namespace: string, c: StoredChange): number {
     const r = c.record;
+    if (isExtraRecord(r)) {
+      return c.op === "put"
+        ? this.sql.exec(
+            "INSERT INTO records (namespace, kind, key, data) VALUES (?, ?, ?, ?) ON CONFLICT (namespace, kind, key) DO UPDATE SET data = excluded.data",
+            namespace,
+            r.kind,
+            r.key,
+            recordExtras(r),
+          ).rowsWritten
+        : this.sql.exec("DELETE FROM records WHERE namespace = ? AND kind = ? AND key = ?", namespace, r.kind, r.key).rowsWritten;
+    }
     if (r.kind === "prefix") {
       return c.op === "put"
         ? this.sql.exec(

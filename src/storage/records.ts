@@ -4,29 +4,35 @@
 // Also: a batch of changes collapsed to one final operation per key, which the stores write as bulk puts and
 // bulk deletes.
 
-import type { Change, IPRecord, IpamRecord, PrefixRecord } from "../core/types";
-import { validateChange } from "./types";
+import type { IPRecord, PrefixRecord } from "../core/types";
+import { type ExtraRecord, type StoredChange, type StoredRecord, validateChange } from "./types";
 
-/** A record's identity within its namespace and kind: the prefix's CIDR, or "<prefix> <ip>" for an address. */
-export function recordKey(r: IpamRecord): string {
-  return r.kind === "prefix" ? r.cidr : `${r.prefix} ${r.ip}`;
+/**
+ * A record's identity within its namespace and kind: the prefix's CIDR, "<prefix> <ip>" for an address, the
+ * key of an extra kind's record.
+ */
+export function recordKey(r: StoredRecord): string {
+  return r.kind === "prefix" ? r.cidr : r.kind === "ip" ? `${r.prefix} ${r.ip}` : r.key;
 }
 
 /** The fields of a record beyond its kind, key and parent, as JSON; null when there are none (today's records). */
-export function recordExtras(r: IpamRecord): string | null {
+export function recordExtras(r: StoredRecord): string | null {
   let extras: Record<string, unknown>;
   if (r.kind === "prefix") {
     const { kind: _k, cidr: _c, parentCidr: _p, ...rest } = r;
     extras = rest;
-  } else {
+  } else if (r.kind === "ip") {
     const { kind: _k, prefix: _p, ip: _i, ...rest } = r;
+    extras = rest;
+  } else {
+    const { kind: _k, key: _key, ...rest } = r;
     extras = rest;
   }
   for (const _ in extras) return JSON.stringify(extras);
   return null;
 }
 
-function withExtras<R extends IpamRecord>(base: R, extras: string | null | undefined): R {
+function withExtras<R extends StoredRecord>(base: R, extras: string | null | undefined): R {
   if (extras === null || extras === undefined || extras === "" || extras === "{}") return base;
   const parsed = JSON.parse(extras) as Record<string, unknown>;
   return { ...parsed, ...base };
@@ -38,6 +44,21 @@ export function prefixRecord(cidr: string, parentCidr: string, extras?: string |
 
 export function ipRecord(prefix: string, ip: string, extras?: string | null): IPRecord {
   return withExtras({ kind: "ip", prefix, ip }, extras);
+}
+
+export function extraRecord(kind: ExtraRecord["kind"], key: string, extras?: string | null): ExtraRecord {
+  const base: ExtraRecord = { kind, key };
+  if (extras === null || extras === undefined || extras === "" || extras === "{}") return base;
+  return { ...(JSON.parse(extras) as Record<string, unknown>), kind, key };
+}
+
+/** "<kind> <key>": an extra record's field or key name where a store keeps every extra kind together. */
+export const extraId = (r: ExtraRecord) => `${r.kind} ${r.key}`;
+
+/** Splits an extra record's id back into kind and key. */
+export function splitExtraId(id: string): { kind: ExtraRecord["kind"]; key: string } {
+  const at = id.indexOf(" ");
+  return { kind: id.slice(0, at) as ExtraRecord["kind"], key: id.slice(at + 1) };
 }
 
 /** Splits an address key ("<prefix> <ip>") back into its parts. */
@@ -52,6 +73,8 @@ export interface CollapsedChanges {
   prefixDeletes: PrefixRecord[];
   ipPuts: IPRecord[];
   ipDeletes: IPRecord[];
+  extraPuts: ExtraRecord[];
+  extraDeletes: ExtraRecord[];
 }
 
 /**
@@ -59,13 +82,20 @@ export interface CollapsedChanges {
  * key. Applying the result in any order equals applying the batch in order: a put replaces, a delete of a
  * missing record does nothing, and operations on different keys are independent.
  */
-export function collapseChanges(changes: readonly Change[]): CollapsedChanges {
+export function collapseChanges(changes: readonly StoredChange[]): CollapsedChanges {
   changes.forEach(validateChange);
-  const prefixes = new Map<string, Change>();
-  const ips = new Map<string, Change>();
-  for (const c of changes) (c.record.kind === "prefix" ? prefixes : ips).set(recordKey(c.record), c);
-  const out: CollapsedChanges = { prefixPuts: [], prefixDeletes: [], ipPuts: [], ipDeletes: [] };
+  const prefixes = new Map<string, StoredChange>();
+  const ips = new Map<string, StoredChange>();
+  const extras = new Map<string, StoredChange>();
+  for (const c of changes) {
+    const r = c.record;
+    if (r.kind === "prefix") prefixes.set(r.cidr, c);
+    else if (r.kind === "ip") ips.set(recordKey(r), c);
+    else extras.set(extraId(r), c);
+  }
+  const out: CollapsedChanges = { prefixPuts: [], prefixDeletes: [], ipPuts: [], ipDeletes: [], extraPuts: [], extraDeletes: [] };
   for (const c of prefixes.values()) (c.op === "put" ? out.prefixPuts : out.prefixDeletes).push(c.record as PrefixRecord);
   for (const c of ips.values()) (c.op === "put" ? out.ipPuts : out.ipDeletes).push(c.record as IPRecord);
+  for (const c of extras.values()) (c.op === "put" ? out.extraPuts : out.extraDeletes).push(c.record as ExtraRecord);
   return out;
 }

@@ -10,6 +10,27 @@
 
 import type { Change, IpamRecord } from "../core/types";
 
+/**
+ * Kinds of records a store keeps besides the core's prefixes and addresses, for the layers above the core
+ * (idempotency entries now; leases later). Stores keep them all alike, by kind and key, so a new kind needs no
+ * store change: add it here.
+ */
+export const EXTRA_RECORD_KINDS = ["idempotency"] as const;
+export type ExtraRecordKind = (typeof EXTRA_RECORD_KINDS)[number];
+
+/** A record of one of the extra kinds: identified by its kind and key; every other field is the store's to keep. */
+export interface ExtraRecord {
+  kind: ExtraRecordKind;
+  key: string;
+  [field: string]: unknown;
+}
+
+/** What a store keeps: the core's records and the extra kinds. */
+export type StoredRecord = IpamRecord | ExtraRecord;
+export type StoredChange = Change | { op: "put" | "delete"; record: ExtraRecord };
+
+export const isExtraRecord = (r: StoredRecord): r is ExtraRecord => r.kind !== "prefix" && r.kind !== "ip";
+
 /** What a store holds about one namespace. */
 export interface NamespaceSnapshot {
   /** false when the namespace was never created, or was deleted. */
@@ -20,7 +41,7 @@ export interface NamespaceSnapshot {
    * The namespace's records (none when it does not exist), best with prefixes before addresses so the core
    * can build while reading. May be a lazy cursor: consume it once, right away (before any other await).
    */
-  records: Iterable<IpamRecord>;
+  records: Iterable<StoredRecord>;
 }
 
 /** A namespace's existence and version, without its records. */
@@ -55,7 +76,7 @@ export interface Store {
    * and InvalidChangeError (nothing written) for a malformed change. Any other throw means the outcome is
    * unknown to the caller, who must reload before writing again.
    */
-  commit(namespace: string, expectedVersion: number, changes: readonly Change[]): Promise<number>;
+  commit(namespace: string, expectedVersion: number, changes: readonly StoredChange[]): Promise<number>;
 
   /**
    * Makes the namespace exist. Idempotent: an existing namespace is left as it is (created: false). A new or
@@ -110,7 +131,7 @@ export class InvalidChangeError extends Error {
 }
 
 /** Checks one change's shape; every adapter calls this for the whole batch before writing anything. */
-export function validateChange(c: Change): void {
+export function validateChange(c: StoredChange): void {
   if (c === null || typeof c !== "object" || (c.op !== "put" && c.op !== "delete")) {
     throw new InvalidChangeError(`invalid change op: ${JSON.stringify((c as { op?: unknown } | null)?.op)}`);
   }
@@ -124,6 +145,8 @@ export function validateChange(c: Change): void {
     if (typeof r.prefix !== "string" || r.prefix === "" || typeof r.ip !== "string" || r.ip === "") {
       throw new InvalidChangeError(`invalid ip record: ${JSON.stringify(r)}`);
     }
+  } else if ((EXTRA_RECORD_KINDS as readonly unknown[]).includes(r.kind)) {
+    if (typeof r.key !== "string" || r.key === "") throw new InvalidChangeError(`invalid ${String(r.kind)} record: no key`);
   } else {
     throw new InvalidChangeError(`invalid record kind: ${JSON.stringify(r.kind)}`);
   }

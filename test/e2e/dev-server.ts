@@ -3,10 +3,12 @@
 // Used by the end-to-end tests and by bench/service.ts.
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { freePort, sleep } from "../harness/process";
+
+export { freePort };
 
 export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -30,20 +32,7 @@ export interface DevOptions {
   startupTimeoutMs?: number;
 }
 
-/** A TCP port nothing listens on right now (the kernel's choice). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Process ids whose process group is `pgid` (from /proc; Linux). */
 export function groupMembers(pgid: number): number[] {

@@ -1,21 +1,10 @@
 // Auth: bearer tokens from IPAM_TOKENS, over every protocol; the unconfigured and misconfigured Worker;
 // tokens kept out of logs; /metrics.
-import { createExecutionContext, env, SELF, waitOnExecutionContext } from "cloudflare:test";
+import { SELF } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import worker from "../../worker/index";
-import type { Env } from "../../worker/env";
 import { parseTokens, UNCONFIGURED_MESSAGE } from "../../worker/auth";
-import { ADMIN, client, failure, type Fetcher, PROTOCOLS, rawCall, TENANT, uniqueNamespace } from "./clients";
+import { ADMIN, client, failure, PROTOCOLS, rawCall, TENANT, uniqueNamespace, withEnv } from "./clients";
 
-/** Calls the Worker's fetch handler directly, with `overrides` on top of the test bindings. */
-function withEnv(overrides: Partial<Env>): Fetcher {
-  return async (req) => {
-    const ctx = createExecutionContext();
-    const res = await worker.fetch(req, { ...env, ...overrides } as Env, ctx);
-    await waitOnExecutionContext(ctx);
-    return res;
-  };
-}
 
 describe.each(PROTOCOLS)("tokens over %s", (protocol) => {
   it("no token and a wrong token are unauthenticated", async () => {

@@ -1,8 +1,10 @@
 // Real Connect clients (connect-web transports) pointed at the Worker under test via SELF.fetch.
-import { SELF } from "cloudflare:test";
+import { createExecutionContext, env, SELF, waitOnExecutionContext } from "cloudflare:test";
 import { type Client, Code, ConnectError, createClient, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcWebTransport } from "@connectrpc/connect-web";
 import { IpamService } from "../../src/gen/api/v1/ipam_pb";
+import type { Env } from "../../worker/env";
+import worker from "../../worker/index";
 
 export const ADMIN = "test-admin";
 /** May use tenant-a only. */
@@ -12,6 +14,16 @@ export type Protocol = "connect-json" | "connect-proto" | "grpc-web";
 export const PROTOCOLS: Protocol[] = ["connect-json", "connect-proto", "grpc-web"];
 
 export type Fetcher = (req: Request) => Promise<Response>;
+
+/** Calls the Worker's fetch handler directly, with `overrides` on top of the test bindings. */
+export function withEnv(overrides: Partial<Env>): Fetcher {
+  return async (req) => {
+    const ctx = createExecutionContext();
+    const res = await worker.fetch(req, { ...env, ...overrides } as Env, ctx);
+    await waitOnExecutionContext(ctx);
+    return res;
+  };
+}
 
 /** connect-web sends redirect:"error", which workerd refuses: send "manual". */
 export function viaFetcher(fetcher: Fetcher = (r) => SELF.fetch(r)): typeof fetch {

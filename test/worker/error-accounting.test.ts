@@ -1,22 +1,11 @@
 // Error accounting is a contract: /metrics and the call log tell "the service is failing" (fault="server",
 // logged at error level) from "clients send bad calls" (fault="client", logged at info level). One call of
 // each kind, then the counters and the log levels.
-import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { Env } from "../../worker/env";
 import { faultOf } from "../../worker/fault";
-import worker from "../../worker/index";
 import { isExternalStore, storeFault } from "./backend";
-import { ADMIN, client, failure, type Fetcher, uniqueNamespace } from "./clients";
+import { ADMIN, client, failure, uniqueNamespace, withEnv } from "./clients";
 
-function withEnv(overrides: Partial<Env>): Fetcher {
-  return async (req) => {
-    const ctx = createExecutionContext();
-    const res = await worker.fetch(req, { ...env, ...overrides } as Env, ctx);
-    await waitOnExecutionContext(ctx);
-    return res;
-  };
-}
 
 const logged = withEnv({ IPAM_CALL_LOG: "all" });
 

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { namespaceNotFound } from "../../src/core/errors";
 import type { Command, IPInfo, IpamRecord, PrefixInfo, Usage } from "../../src/core/types";
 import type { Outcome } from "../../src/server/outcome";
-import type { Store } from "../../src/storage/types";
+import { isExtraRecord, type Store } from "../../src/storage/types";
 import type { NamespaceObject } from "../../worker/namespace-object";
 
 let seq = 0;
@@ -59,7 +59,10 @@ async function observe(c: Client) {
       store: Store;
       runner: { read<T>(f: (ns: { records(): IpamRecord[] }) => T): Promise<T> };
     };
-    const rows = [...(await internals.store.load(c.name)).records].map(recordKey).sort();
+    const rows = [...(await internals.store.load(c.name)).records]
+      .filter((r): r is IpamRecord => !isExtraRecord(r))
+      .map(recordKey)
+      .sort();
     const memory = (await internals.runner.read((ns) => ns.records())).map(recordKey).sort();
     return { rows, memory };
   });

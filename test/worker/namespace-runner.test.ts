@@ -4,7 +4,7 @@ import { describe, expect, it, vi } from "vitest";
 import { IpamError, isIpamError, namespaceNotFound } from "../../src/core/errors";
 import type { Change, IpamRecord } from "../../src/core/types";
 import { ServerError } from "../../src/server/errors";
-import { NamespaceRunner } from "../../src/server/namespace-runner";
+import { NamespaceRunner, type RunnerOptions } from "../../src/server/namespace-runner";
 import { ReferenceStore } from "../../src/storage/reference-store";
 
 /** A toy allocator: hands out the lowest free integer; one ip record per held integer. */
@@ -79,19 +79,21 @@ class TestStore extends ReferenceStore {
 
 const silent = () => {};
 
-async function setup(opts: { create?: boolean; existsByDefault?: boolean; maxQueue?: number } = {}) {
-  const store = new TestStore();
+type SetupOptions = { create?: boolean; store?: TestStore } & Pick<
+  RunnerOptions<Toy>,
+  "existsByDefault" | "maxQueue" | "maxReruns" | "idempotency" | "maxBatch"
+>;
+
+/** A toy runner over `store` (a fresh one, with the namespace created, unless given). */
+function toyRunner(store: TestStore, opts: SetupOptions = {}): NamespaceRunner<Toy> {
+  const { create: _c, store: _s, ...rest } = opts;
+  return new NamespaceRunner<Toy>({ namespace: "toy", store, rebuild: Toy.rebuild, missing: namespaceNotFound, isDomainError: isIpamError, log: silent, ...rest });
+}
+
+async function setup(opts: SetupOptions = {}) {
+  const store = opts.store ?? new TestStore();
   if (opts.create !== false) await store.createNamespace("toy");
-  const runner = new NamespaceRunner<Toy>({
-    namespace: "toy",
-    store,
-    rebuild: Toy.rebuild,
-    missing: namespaceNotFound,
-    isDomainError: isIpamError,
-    existsByDefault: opts.existsByDefault,
-    maxQueue: opts.maxQueue,
-    log: silent,
-  });
+  const runner = toyRunner(store, opts);
   const acquire = (signal?: AbortSignal) => runner.run((t) => t.acquire(), { signal });
   const acquireBy = (deadline: number) => runner.run((t) => t.acquire(), { deadline });
   const release = (n: number) => runner.run((t) => t.release(n));
@@ -142,11 +144,7 @@ describe("namespace runner: group commit", () => {
   });
 
   it("caps a batch at maxBatch calls", async () => {
-    const store = new TestStore();
-    await store.createNamespace("toy");
-    const runner = new NamespaceRunner<Toy>({
-      namespace: "toy", store, rebuild: Toy.rebuild, missing: namespaceNotFound, isDomainError: isIpamError, maxBatch: 4, log: silent,
-    });
+    const { store, runner } = await setup({ maxBatch: 4 });
     await Promise.all(Array.from({ length: 10 }, () => runner.run((t) => t.acquire())));
     expect(store.batches).toEqual([4, 4, 2]);
   });
@@ -247,17 +245,7 @@ describe("namespace runner: failures", () => {
   });
 
   it("a call fenced again and again gives up with 'aborted' after maxReruns runs, nothing applied", async () => {
-    const store = new TestStore();
-    await store.createNamespace("toy");
-    const runner = new NamespaceRunner<Toy>({
-      namespace: "toy",
-      store,
-      rebuild: Toy.rebuild,
-      missing: namespaceNotFound,
-      isDomainError: isIpamError,
-      maxReruns: 2,
-      log: () => {},
-    });
+    const { store, runner } = await setup({ maxReruns: 2 });
     // Every commit of the runner is preceded by another writer's.
     const commit = store.commit.bind(store);
     store.commit = async (ns, v, changes) => {
@@ -446,6 +434,97 @@ describe("namespace runner: load shedding", () => {
     hold.resolve();
     expect([await first, ...(await Promise.all(waiting))]).toEqual([0, 1, 2, 3]);
     expect(await held()).toEqual([0, 1, 2, 3]);
+  });
+});
+
+describe("namespace runner: idempotency keys", () => {
+  const key = (k: string, fingerprint = "fp-1") => ({ idempotency: { key: k, fingerprint } });
+
+  it("a retry with the same key and request is answered from the record and never applied again", async () => {
+    const { store, runner, held } = await setup();
+    expect(await runner.run((t) => t.acquire(), key("k1"))).toBe(0);
+    expect(await runner.run((t) => t.acquire(), key("k1"))).toBe(0);
+    expect(await runner.run((t) => t.acquire(), key("k2"))).toBe(1);
+    expect(await held()).toEqual([0, 1]);
+    expect(runner.counters.replayed).toBe(1);
+    // The entry was written in the same commit as the change it guards: one commit per first call.
+    expect(store.batches).toEqual([2, 2]);
+    const entries = [...(await store.load("toy")).records].filter((r) => r.kind === "idempotency");
+    expect(entries.map((r) => (r as { key: string }).key).sort()).toEqual(["k1", "k2"]);
+  });
+
+  it("an error is the answer too: the retry gets it again, even once the state would now allow the call", async () => {
+    const { runner, release, acquire } = await setup();
+    const first = (await runner.run((t) => t.release(5), key("r5")).catch((e: unknown) => e)) as IpamError;
+    expect(first).toBeInstanceOf(IpamError);
+    expect(first.kind).toBe("ip_not_allocated");
+    for (let i = 0; i < 6; i++) await acquire(); // 5 is now held
+    const again = (await runner.run((t) => t.release(5), key("r5")).catch((e: unknown) => e)) as IpamError;
+    expect([again.kind, again.message]).toEqual([first.kind, first.message]);
+    expect(await release(5)).toBe(5); // without the key it runs
+  });
+
+  it("the same key with another request is refused, naming the key; nothing is applied", async () => {
+    const { runner, held } = await setup();
+    await runner.run((t) => t.acquire(), key("k", "fp-a"));
+    const e = (await runner.run((t) => t.acquire(), key("k", "fp-b")).catch((x: unknown) => x)) as ServerError;
+    expect(e.kind).toBe("idempotency_key_reused");
+    expect(e.message).toContain('Idempotency-Key "k" was first sent with a different request');
+    expect(await held()).toEqual([0]);
+  });
+
+  it("two calls with one key in one batch: the second is answered as the first, after the commit", async () => {
+    const { runner, held, store } = await setup();
+    const [a, b] = await Promise.all([runner.run((t) => t.acquire(), key("same")), runner.run((t) => t.acquire(), key("same"))]);
+    expect([a, b]).toEqual([0, 0]);
+    expect(await held()).toEqual([0]);
+    expect(store.batches).toEqual([2]);
+  });
+
+  it("replays survive a reload (a restarted object) and a failed commit whose outcome was unknown", async () => {
+    const { store, runner, held } = await setup();
+    await runner.run((t) => t.acquire(), key("k1"));
+    // A commit that applied but whose answer was lost: the caller saw a failure.
+    const commit = store.commit.bind(store);
+    store.commit = async (ns, v, changes) => {
+      await commit(ns, v, changes);
+      throw new Error("connection dropped after the commit was sent");
+    };
+    const lost = (await runner.run((t) => t.acquire(), key("k2")).catch((e: unknown) => e)) as ServerError;
+    expect(lost.kind).toBe("unavailable");
+    store.commit = commit;
+    // The retry with the same key settles it: the address it got, not a second one.
+    expect(await runner.run((t) => t.acquire(), key("k2"))).toBe(1);
+    expect(await held()).toEqual([0, 1]);
+    // A fresh runner over the same store (a restarted object) replays too.
+    const fresh = toyRunner(store);
+    expect(await fresh.run((t) => t.acquire(), key("k1"))).toBe(0);
+    expect(fresh.counters.replayed).toBe(1);
+  });
+
+  it("entries expire after the retention time, a few with each commit, without a scan", async () => {
+    const { store, runner } = await setup({ idempotency: { retentionMs: 1_000, maxKeys: 100 } });
+    const t0 = Date.now();
+    for (let i = 0; i < 20; i++) await runner.run((t) => t.acquire(), key(`old-${i}`));
+    vi.spyOn(Date, "now").mockReturnValue(t0 + 5_000);
+    try {
+      // A key past its retention runs again.
+      expect(await runner.run((t) => t.acquire(), key("old-0"))).toBe(20);
+      await runner.run((t) => t.acquire());
+    } finally {
+      vi.restoreAllMocks();
+    }
+    const left = [...(await store.load("toy")).records].filter((r) => r.kind === "idempotency").map((r) => (r as { key: string }).key);
+    // Two commits dropped 16 expired entries each at most; "old-0" was written again.
+    expect(left.length).toBeLessThan(20);
+    expect(left).toContain("old-0");
+  });
+
+  it("keeps at most maxKeys entries, dropping the oldest first", async () => {
+    const { store, runner } = await setup({ idempotency: { retentionMs: 60_000, maxKeys: 5 } });
+    for (let i = 0; i < 12; i++) await runner.run((t) => t.acquire(), key(`k${i}`));
+    const left = [...(await store.load("toy")).records].filter((r) => r.kind === "idempotency").map((r) => (r as { key: string }).key);
+    expect(left.sort()).toEqual(["k10", "k11", "k7", "k8", "k9"]);
   });
 });
 

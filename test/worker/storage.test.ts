@@ -34,7 +34,7 @@ describeOnDurableObjects("do-sqlite layout", () => {
         .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '_cf_%' ORDER BY name")
         .toArray()
         .map((r) => r.name);
-      expect(tables).toEqual(["ips", "namespaces", "prefixes"]);
+      expect(tables).toEqual(["ips", "namespaces", "prefixes", "records"]);
     });
   });
 

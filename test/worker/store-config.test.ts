@@ -1,19 +1,9 @@
 // A deployment whose store settings are missing or malformed answers every namespace call with `internal`
 // and a message naming the setting, never its value, and logs no secret.
-import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Env } from "../../worker/env";
-import worker from "../../worker/index";
-import { client, failure, type Fetcher, PROTOCOLS } from "./clients";
+import { client, failure, PROTOCOLS, withEnv } from "./clients";
 
-function withEnv(overrides: Partial<Env>): Fetcher {
-  return async (req) => {
-    const ctx = createExecutionContext();
-    const res = await worker.fetch(req, { ...env, ...overrides } as Env, ctx);
-    await waitOnExecutionContext(ctx);
-    return res;
-  };
-}
 
 const SECRET = "do-not-print-me-4711";
 

@@ -5,8 +5,8 @@
 // Test-only: imports vitest. Nothing in the product imports this module.
 
 import { describe, expect, it } from "vitest";
-import type { Change, IpamRecord } from "../../core/types";
-import { FencingError, InvalidChangeError, type Store } from "../types";
+import type { IpamRecord } from "../../core/types";
+import { type ExtraRecord, FencingError, InvalidChangeError, type Store, type StoredChange as Change, type StoredRecord } from "../types";
 
 export type WithStore = (body: (store: Store) => Promise<void>) => Promise<void>;
 
@@ -16,12 +16,13 @@ export const freshName = (tag = "ns") => `contract-${tag}-${Date.now().toString(
 
 const prefix = (cidr: string, parentCidr = ""): IpamRecord => ({ kind: "prefix", cidr, parentCidr });
 const ip = (p: string, a: string): IpamRecord => ({ kind: "ip", prefix: p, ip: a });
-const put = (record: IpamRecord): Change => ({ op: "put", record });
-const del = (record: IpamRecord): Change => ({ op: "delete", record });
+const put = (record: StoredRecord): Change => ({ op: "put", record }) as Change;
+const del = (record: StoredRecord): Change => ({ op: "delete", record }) as Change;
 
-const key = (r: IpamRecord) => (r.kind === "prefix" ? `p ${r.cidr} ${r.parentCidr}` : `i ${r.prefix} ${r.ip}`);
+const key = (r: StoredRecord) =>
+  r.kind === "prefix" ? `p ${r.cidr} ${r.parentCidr}` : r.kind === "ip" ? `i ${r.prefix} ${r.ip}` : `x ${r.kind} ${r.key}`;
 /** Records as a sorted list of keys: order-insensitive comparison that still shows duplicates. */
-export const recordKeys = (records: Iterable<IpamRecord>) => [...records].map(key).sort();
+export const recordKeys = (records: Iterable<StoredRecord>) => [...records].map(key).sort();
 
 /** A load with its records read out (they may be a one-shot cursor). */
 async function loaded(s: Store, namespace: string) {
@@ -229,6 +230,39 @@ export function storeContract(backend: string, withStore: WithStore): void {
       expect(again).toContainEqual(p);
       await s.commit(ns, version, [del(b2)]);
       expect([...(await s.load(ns)).records].length).toBe(2);
+    });
+
+    test("records of the extra kinds (idempotency entries) are kept by kind and key, with all their fields", async (s) => {
+      const ns = freshName();
+      const other = freshName("other");
+      let { version } = await s.createNamespace(ns);
+      const { version: ov } = await s.createNamespace(other);
+      const entry = (k: string, extra: Record<string, unknown> = {}): ExtraRecord => ({
+        kind: "idempotency",
+        key: k,
+        fingerprint: "f1",
+        outcome: JSON.stringify({ ok: true, result: { ip: "10.0.0.1", parentPrefix: "10.0.0.0/24" } }),
+        expiresAt: 1_900_000_000_000,
+        ...extra,
+      });
+      // Keys may hold anything visible (the client chooses them), also what looks like a CIDR or an address.
+      const weird = entry(`a b/c:"d"%${"x".repeat(100)}`);
+      version = await s.commit(ns, version, [put(prefix("10.41.0.0/24")), put(entry("k1")), put(entry("10.41.0.0/24")), put(weird)]);
+      await s.commit(other, ov, [put(entry("k1", { fingerprint: "other" }))]);
+      const sorted = (rs: Iterable<StoredRecord>) => [...rs].sort((x, y) => key(x).localeCompare(key(y)));
+      expect(sorted((await s.load(ns)).records)).toEqual(sorted([prefix("10.41.0.0/24"), entry("k1"), entry("10.41.0.0/24"), weird]));
+      // Replaced, deleted, isolated per namespace, gone with the namespace.
+      version = await s.commit(ns, version, [put(entry("k1", { fingerprint: "f2" })), del(entry("10.41.0.0/24")), del(entry("missing"))]);
+      expect(sorted((await s.load(ns)).records)).toEqual(sorted([prefix("10.41.0.0/24"), entry("k1", { fingerprint: "f2" }), weird]));
+      expect([...(await s.load(other)).records]).toEqual([entry("k1", { fingerprint: "other" })]);
+      const gone = await s.deleteNamespace(ns, version);
+      const again = await s.createNamespace(ns);
+      expect(again.version).toBeGreaterThan(gone);
+      expect([...(await s.load(ns)).records]).toEqual([]);
+      // A record of an unknown kind, or an extra kind without a key, is a malformed change.
+      await expect(s.commit(ns, again.version, [{ op: "put", record: { kind: "idempotency" } } as unknown as Change])).rejects.toBeInstanceOf(
+        InvalidChangeError,
+      );
     });
 
     test("a large batch (2,000 changes) commits atomically and loads back exactly", async (s) => {

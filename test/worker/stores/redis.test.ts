@@ -77,8 +77,8 @@ describe.skipIf(backend !== "redis")("redis store", () => {
     vi.restoreAllMocks();
     expect(bodies.length).toBe(1);
     const args = JSON.parse(bodies[0]) as string[];
-    // evalsha, sha, 3, the 3 keys, the expected version, then the operations: exactly one, the new address.
-    expect(args.slice(7)).toEqual([`I10.20.0.0/16 ${(out as { result: IPInfo }).result.ip}\n`]);
+    // evalsha, sha, 4, the 4 keys, the expected version, then the operations: exactly one, the new address.
+    expect(args.slice(8)).toEqual([`I10.20.0.0/16 ${(out as { result: IPInfo }).result.ip}\n`]);
   });
 
   it("a Load of 100,000 records goes through the Worker and comes back exactly", async () => {
