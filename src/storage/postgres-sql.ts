@@ -20,12 +20,13 @@ const FENCE = `fence AS (
   RETURNING version
 )`;
 
-/** The namespace's existence and version, and every record, in one statement (one snapshot). */
+/** The namespace's existence and version, and every record (extra kinds included), in one statement (one snapshot). */
 export function loadStatement(namespace: string): SqlStatement {
   return {
     text: `SELECT 'n', CASE WHEN present THEN '1' ELSE '0' END, version::text, NULL FROM namespaces WHERE name = $1
 UNION ALL SELECT 'p', cidr, parent_cidr, extras::text FROM prefixes WHERE namespace = $1
-UNION ALL SELECT 'i', prefix, ip, extras::text FROM ips WHERE namespace = $1`,
+UNION ALL SELECT 'i', prefix, ip, extras::text FROM ips WHERE namespace = $1
+UNION ALL SELECT 'x', kind, key, extras::text FROM records WHERE namespace = $1`,
     params: [namespace],
   };
 }
@@ -34,12 +35,15 @@ export function stateStatement(namespace: string): SqlStatement {
   return { text: "SELECT present, version::text FROM namespaces WHERE name = $1", params: [namespace] };
 }
 
-/** The parts of a commit: which table gets which kind of write (a table may need both). */
+/** The parts of a commit: which table gets which kind of write (a table may need both). The extra kinds
+ * (idempotency entries, ...) live in `records`, by kind and key. */
 interface Parts {
   prefixPuts?: SqlPart;
   ipPuts?: SqlPart;
+  extraPuts?: SqlPart;
   prefixDeletes?: SqlPart;
   ipDeletes?: SqlPart;
+  extraDeletes?: SqlPart;
 }
 interface SqlPart {
   /** A CTE body using `$1` (namespace), the given parameter numbers and, unless `guard` is false, the fence. */
@@ -71,6 +75,16 @@ function parts(c: CollapsedChanges): Parts {
       params: [c.ipPuts.map((r) => r.prefix), c.ipPuts.map((r) => r.ip), c.ipPuts.map(recordExtras)],
     };
   }
+  if (c.extraPuts.length > 0) {
+    out.extraPuts = {
+      cte: ([kinds, keys, extras]) => `INSERT INTO records (namespace, kind, key, extras)
+  SELECT $1, r.kind, r.key, r.extras::jsonb
+  FROM unnest($${kinds}::text[], $${keys}::text[], $${extras}::text[]) AS r (kind, key, extras)
+  WHERE ${GUARD}
+  ON CONFLICT (namespace, kind, key) DO UPDATE SET extras = excluded.extras`,
+      params: [c.extraPuts.map((r) => r.kind), c.extraPuts.map((r) => r.key), c.extraPuts.map(recordExtras)],
+    };
+  }
   if (c.prefixDeletes.length > 0) {
     out.prefixDeletes = {
       cte: ([cidrs], guard) => `DELETE FROM prefixes
@@ -84,6 +98,14 @@ function parts(c: CollapsedChanges): Parts {
   WHERE namespace = $1
   AND (prefix, ip) IN (SELECT d.prefix, d.ip FROM unnest($${prefixes}::text[], $${ips}::text[]) AS d (prefix, ip))${guard ? ` AND ${GUARD}` : ""}`,
       params: [c.ipDeletes.map((r) => r.prefix), c.ipDeletes.map((r) => r.ip)],
+    };
+  }
+  if (c.extraDeletes.length > 0) {
+    out.extraDeletes = {
+      cte: ([kinds, keys], guard) => `DELETE FROM records
+  WHERE namespace = $1
+  AND (kind, key) IN (SELECT d.kind, d.key FROM unnest($${kinds}::text[], $${keys}::text[]) AS d (kind, key))${guard ? ` AND ${GUARD}` : ""}`,
+      params: [c.extraDeletes.map((r) => r.kind), c.extraDeletes.map((r) => r.key)],
     };
   }
   return out;
@@ -122,9 +144,11 @@ export function commitPlan(namespace: string, expectedVersion: number, c: Collap
   const deletes: [string, SqlPart][] = [];
   if (p.prefixPuts) puts.push(["prefix_puts", p.prefixPuts]);
   if (p.ipPuts) puts.push(["ip_puts", p.ipPuts]);
+  if (p.extraPuts) puts.push(["extra_puts", p.extraPuts]);
   if (p.prefixDeletes) deletes.push(["prefix_deletes", p.prefixDeletes]);
   if (p.ipDeletes) deletes.push(["ip_deletes", p.ipDeletes]);
-  const sharesTable = (p.prefixPuts && p.prefixDeletes) || (p.ipPuts && p.ipDeletes);
+  if (p.extraDeletes) deletes.push(["extra_deletes", p.extraDeletes]);
+  const sharesTable = (p.prefixPuts && p.prefixDeletes) || (p.ipPuts && p.ipDeletes) || (p.extraPuts && p.extraDeletes);
   const fence = { expectedVersion };
   if (!sharesTable) return { kind: "statement", stmt: statement(namespace, fence, [...puts, ...deletes], RETURN_VERSION) };
   // The first step raises unless the fence passed, and then holds the namespace row for this transaction:
@@ -150,6 +174,8 @@ export function createStatement(namespace: string): SqlStatement {
   DELETE FROM prefixes WHERE namespace = $1 AND EXISTS (SELECT 1 FROM up)
 ), clear_ips AS (
   DELETE FROM ips WHERE namespace = $1 AND EXISTS (SELECT 1 FROM up)
+), clear_records AS (
+  DELETE FROM records WHERE namespace = $1 AND EXISTS (SELECT 1 FROM up)
 )
 SELECT version::text FROM up`,
     params: [namespace],
@@ -167,6 +193,8 @@ export function deleteStatement(namespace: string, expectedVersion: number): Sql
   DELETE FROM prefixes WHERE namespace = $1 AND EXISTS (SELECT 1 FROM fence)
 ), drop_ips AS (
   DELETE FROM ips WHERE namespace = $1 AND EXISTS (SELECT 1 FROM fence)
+), drop_records AS (
+  DELETE FROM records WHERE namespace = $1 AND EXISTS (SELECT 1 FROM fence)
 )
 ${RETURN_VERSION}`,
     params: [namespace, expectedVersion],

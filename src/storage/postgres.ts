@@ -9,7 +9,6 @@
 // CockroachDB's "restart transaction") means nothing was written: CommitRefusedError, and the runner reloads
 // and runs the batch again.
 
-import type { Change, IpamRecord } from "../core/types";
 import { secretsOf, type StoreConfig } from "./config";
 import { StoreNotReadyError, storeFailure } from "./failure";
 import { MIGRATIONS, psqlCommand, SCHEMA_VERSION, VERSION_STATEMENT } from "./postgres-migrations";
@@ -23,15 +22,18 @@ import {
   loadStatement,
   stateStatement,
 } from "./postgres-sql";
-import { collapseChanges, ipRecord, prefixRecord } from "./records";
+import { collapseChanges, extraRecord, ipRecord, prefixRecord } from "./records";
 import {
   CommitRefusedError,
+  type ExtraRecord,
   FencingError,
   InvalidChangeError,
   type NamespaceSnapshot,
   type NamespaceState,
   type Store,
   type StoreCounters,
+  type StoredChange,
+  type StoredRecord,
 } from "./types";
 
 export type PostgresConfig = Extract<StoreConfig, { kind: "postgres" }>;
@@ -80,22 +82,23 @@ export class PostgresStore implements Store {
     const rows = await this.run("load", () => this.session.query("postgres load", loadStatement(namespace)));
     let exists = false;
     let version = 0;
-    const records: IpamRecord[] = [];
+    const records: StoredRecord[] = [];
+    const extras: StoredRecord[] = []; // after the core's records
     for (const r of rows) {
       const kind = r[0];
+      const [a, b, data] = [r[1] as string, r[2] as string, r[3] as string | null];
       if (kind === "n") {
-        exists = r[1] === "1";
-        version = Number(r[2]);
-      } else if (kind === "p") {
-        records.push(prefixRecord(r[1] as string, r[2] as string, r[3] as string | null));
-      } else {
-        records.push(ipRecord(r[1] as string, r[2] as string, r[3] as string | null));
-      }
+        exists = a === "1";
+        version = Number(b);
+      } else if (kind === "p") records.push(prefixRecord(a, b, data));
+      else if (kind === "i") records.push(ipRecord(a, b, data));
+      else extras.push(extraRecord(a as ExtraRecord["kind"], b, data));
     }
+    for (const x of extras) records.push(x);
     return { exists, version, records: exists ? records : [] };
   }
 
-  async commit(namespace: string, expectedVersion: number, changes: readonly Change[]): Promise<number> {
+  async commit(namespace: string, expectedVersion: number, changes: readonly StoredChange[]): Promise<number> {
     const collapsed = collapseChanges(changes);
     checkText(changes);
     const plan = commitPlan(namespace, expectedVersion, collapsed);
@@ -230,7 +233,7 @@ export class PostgresStore implements Store {
 }
 
 /** PostgreSQL text cannot hold NUL (and JSONB refuses \u0000): refuse such a batch before writing anything. */
-function checkText(changes: readonly Change[]): void {
+function checkText(changes: readonly StoredChange[]): void {
   for (const c of changes) {
     const r = c.record as unknown as Record<string, unknown>;
     for (const k in r) {

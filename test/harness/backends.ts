@@ -63,7 +63,7 @@ async function redisBackend(opts: BackendOptions): Promise<RunningBackend> {
 }
 
 /** The store's tables (migrations/); wipe empties them and leaves the recorded schema version. */
-const POSTGRES_TABLES = ["namespaces", "prefixes", "ips"];
+const POSTGRES_TABLES = ["namespaces", "prefixes", "ips", "records"];
 
 async function postgresBackend(opts: BackendOptions): Promise<RunningBackend> {
   const server = await startPostgresServer({ dataDir: opts.dataDir });

@@ -6,6 +6,7 @@ import { MIGRATIONS, SCHEMA_VERSION } from "../../src/storage/postgres-migration
 import { commitPlan, createStatement, deleteStatement } from "../../src/storage/postgres-sql";
 import { collapseChanges } from "../../src/storage/records";
 import type { Change } from "../../src/core/types";
+import type { ExtraRecord, StoredChange } from "../../src/storage/types";
 
 const dir = new URL("../../migrations/", import.meta.url);
 
@@ -31,7 +32,8 @@ function modifications(sql: string): Record<string, number> {
 it("no statement modifies a table twice (CockroachDB refuses that), whatever the batch", () => {
   const p = (cidr: string): Change["record"] => ({ kind: "prefix", cidr, parentCidr: "" });
   const a = (ip: string): Change["record"] => ({ kind: "ip", prefix: "10.0.0.0/24", ip });
-  const batches: Change[][] = [
+  const x = (key: string): ExtraRecord => ({ kind: "idempotency", key, outcome: {} });
+  const batches: StoredChange[][] = [
     [],
     [{ op: "put", record: a("10.0.0.1") }],
     [{ op: "delete", record: a("10.0.0.1") }],
@@ -39,6 +41,8 @@ it("no statement modifies a table twice (CockroachDB refuses that), whatever the
     [{ op: "delete", record: p("10.0.0.0/24") }, { op: "delete", record: a("10.0.0.0") }],
     [{ op: "put", record: a("10.0.0.2") }, { op: "delete", record: a("10.0.0.1") }],
     [{ op: "put", record: p("10.1.0.0/24") }, { op: "delete", record: p("10.0.0.0/24") }, { op: "put", record: a("10.0.0.3") }, { op: "delete", record: a("10.0.0.4") }],
+    [{ op: "put", record: a("10.0.0.5") }, { op: "put", record: x("k1") }, { op: "delete", record: x("k0") }],
+    [{ op: "put", record: a("10.0.0.6") }, { op: "put", record: x("k2") }],
   ];
   const statements = [createStatement("n"), deleteStatement("n", 3)];
   for (const b of batches) {

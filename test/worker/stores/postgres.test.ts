@@ -233,15 +233,35 @@ describe.skipIf(backend !== "postgres")("postgres store", () => {
       const recorded = await rows("SELECT version, name, applied_at FROM ipam_schema_migrations ORDER BY version", [], db);
       expect(recorded.map((r) => [r.version, r.name])).toEqual(MIGRATIONS.map((m) => [m.version, m.name]));
       const tables = await rows("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename", [], db);
-      expect(tables.map((t) => t.tablename)).toEqual(["ipam_schema_migrations", "ips", "namespaces", "prefixes"]);
+      expect(tables.map((t) => t.tablename)).toEqual(["ipam_schema_migrations", "ips", "namespaces", "prefixes", "records"]);
       const { version } = await first.createNamespace("x");
       await first.commit("x", version, [prefix("10.0.0.0/24")]);
-      // Applying the file again (by hand, or a racing isolate) changes nothing.
-      await psql((c) => c.query(MIGRATIONS[0].sql), db);
+      // Applying the files again (by hand, or a racing isolate) changes nothing.
+      for (const m of MIGRATIONS) await psql((c) => c.query(m.sql), db);
       expect(await rows("SELECT version, name, applied_at FROM ipam_schema_migrations ORDER BY version", [], db)).toEqual(recorded);
       expect([...(await first.load("x")).records]).toEqual([{ kind: "prefix", cidr: "10.0.0.0/24", parentCidr: "" }]);
     } finally {
       await first.close();
+    }
+  });
+
+  it("a database at an older schema version gets the newer files applied at first use, and keeps its data", async () => {
+    const db = await freshDatabase("upgrade");
+    await psql((c) => c.query(MIGRATIONS[0].sql), db); // as an earlier release left it
+    await psql((c) => c.query("INSERT INTO namespaces VALUES ('old', true, 7); INSERT INTO prefixes VALUES ('old', '10.0.0.0/24', '', NULL)"), db);
+    const store = await storeOn(db);
+    try {
+      expect(await store.load("old")).toEqual({ exists: true, version: 7, records: [{ kind: "prefix", cidr: "10.0.0.0/24", parentCidr: "" }] });
+      expect((await rows("SELECT version FROM ipam_schema_migrations ORDER BY version", [], db)).map((r) => r.version)).toEqual(MIGRATIONS.map((m) => m.version));
+      const v = await store.commit("old", 7, [{ op: "put", record: { kind: "idempotency", key: "k1", outcome: { ok: true } } }]);
+      expect([...(await store.load("old")).records]).toEqual([
+        { kind: "prefix", cidr: "10.0.0.0/24", parentCidr: "" },
+        { kind: "idempotency", key: "k1", outcome: { ok: true } },
+      ]);
+      expect(await rows("SELECT kind, key, extras FROM records WHERE namespace = 'old'", [], db)).toEqual([{ kind: "idempotency", key: "k1", extras: { outcome: { ok: true } } }]);
+      expect(v).toBe(8);
+    } finally {
+      await store.close();
     }
   });
 
@@ -252,7 +272,7 @@ describe.skipIf(backend !== "postgres")("postgres store", () => {
       const names = stores.map((_, i) => `ns-${i}`);
       await Promise.all(stores.map((s, i) => s.createNamespace(names[i])));
       expect(await stores[0].listNamespaces()).toEqual(names);
-      expect(await rows("SELECT version FROM ipam_schema_migrations", [], db)).toEqual([{ version: SCHEMA_VERSION }]);
+      expect(await rows("SELECT max(version) AS v, count(*)::int AS n FROM ipam_schema_migrations", [], db)).toEqual([{ v: SCHEMA_VERSION, n: MIGRATIONS.length }]);
     } finally {
       await Promise.all(stores.map((s) => s.close()));
     }
@@ -266,6 +286,7 @@ describe.skipIf(backend !== "postgres")("postgres store", () => {
       expect(err).toBeInstanceOf(StoreNotReadyError);
       expect(err.message).toContain("has no IPAM tables");
       expect(err.message).toContain('psql "$DATABASE_URL" -1 -v ON_ERROR_STOP=1 -f migrations/0001_records.sql');
+      expect(err.message).toContain("-f migrations/0002_extra_records.sql");
       expect(err.message).toContain("IPAM_AUTO_MIGRATE=true");
       expect(await rows("SELECT tablename FROM pg_tables WHERE schemaname = 'public'", [], db)).toEqual([]);
       // What a caller of the service gets: unavailable, with the fix.
@@ -275,7 +296,7 @@ describe.skipIf(backend !== "postgres")("postgres store", () => {
       expect(failed.kind).toBe("unavailable");
       expect(failed.message).toContain("migrations/0001_records.sql");
       // Applied by hand as the message says, the same store works without a restart.
-      await psql((c) => c.query(MIGRATIONS[0].sql), db);
+      for (const m of MIGRATIONS) await psql((c) => c.query(m.sql), db);
       expect(await execute(runner, { op: "listPrefixes" })).toEqual([]);
     } finally {
       await store.close();
