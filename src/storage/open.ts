@@ -1,6 +1,7 @@
 // Opens the external store a config names (every backend but the Durable Object's own SQLite, which needs
 // the object's storage and is opened by the object itself).
 import type { StoreConfig } from "./config";
+import { EtcdStore } from "./etcd";
 import { PostgresStore } from "./postgres";
 import { UpstashRedisStore } from "./redis";
 import type { Store } from "./types";
@@ -13,6 +14,8 @@ export function openExternalStore(config: ExternalStoreConfig): Store {
       return new UpstashRedisStore(config);
     case "postgres":
       return new PostgresStore(config);
+    case "etcd":
+      return new EtcdStore(config);
     default:
       throw new Error(`the ${config.kind} store is not built yet`);
   }

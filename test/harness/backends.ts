@@ -4,12 +4,14 @@
 // and `npm run bench:stores`.
 import pg from "pg";
 import { createClient } from "redis";
+import { deletePrefix, type EtcdAuth, enableAuth, etcdPost, etcdVersion, rootToken, startEtcdServer } from "./etcd-server";
 import { startNeonRelay } from "./neon-relay";
 import { type PostgresServer, startPostgresServer } from "./postgres-server";
+import { waitUntilStopped } from "./process";
 import { startRedisServer } from "./redis-server";
 import { startUpstashBridge } from "./upstash-bridge";
 
-export const BACKENDS = ["durable-object", "redis", "postgres"] as const;
+export const BACKENDS = ["durable-object", "redis", "postgres", "etcd"] as const;
 export type BackendName = (typeof BACKENDS)[number];
 
 export const isBackendName = (s: string): s is BackendName => (BACKENDS as readonly string[]).includes(s);
@@ -118,6 +120,36 @@ async function postgresOn(server: PostgresServer): Promise<RunningBackend> {
   };
 }
 
+/** Fixed, so a kept data directory (BackendOptions.dataDir) works again; the server only listens on loopback. */
+const ETCD_AUTH: EtcdAuth = { rootPassword: "etcd-root-Zq7vK2pX", user: "ipam", password: "etcd-ipam-W4nR8tLs" };
+
+async function etcdBackend(opts: BackendOptions): Promise<RunningBackend> {
+  const server = await startEtcdServer({ dataDir: opts.dataDir });
+  const authOn = await etcdPost(server.url, "/v3/auth/authenticate", { name: "root", password: ETCD_AUTH.rootPassword }).then(
+    () => true,
+    () => false,
+  );
+  if (!authOn) await enableAuth(server.url, ETCD_AUTH);
+  const version = await etcdVersion(server.url);
+  return {
+    name: "etcd",
+    vars: { IPAM_STORE: "etcd", ETCD_ENDPOINT: server.url, ETCD_USERNAME: ETCD_AUTH.user, ETCD_PASSWORD: ETCD_AUTH.password },
+    description: `etcd ${version} (${server.url}, default limits: --max-txn-ops 128, --max-request-bytes 1.5 MiB; auth on, user ${ETCD_AUTH.user} limited to ipam/)`,
+    async fault(f) {
+      if (f === "pause") {
+        server.pause();
+        await waitUntilStopped(server.pid);
+      } else if (f === "resume") server.resume();
+      else if (f === "kill") await server.kill();
+      else await server.restart();
+    },
+    async wipe() {
+      await deletePrefix(server.url, "ipam/", await rootToken(server.url, ETCD_AUTH));
+    },
+    stop: () => server.stop(),
+  };
+}
+
 export async function startBackend(name: BackendName, opts: BackendOptions = {}): Promise<RunningBackend> {
   switch (name) {
     case "durable-object":
@@ -135,5 +167,7 @@ export async function startBackend(name: BackendName, opts: BackendOptions = {})
       return redisBackend(opts);
     case "postgres":
       return postgresBackend(opts);
+    case "etcd":
+      return etcdBackend(opts);
   }
 }

@@ -1,7 +1,7 @@
 // Starting and stopping the real servers the store tests use: free loopback ports, throw-away directories,
 // child processes in their own process group, and waiting until a server answers.
 import { type ChildProcess, execFileSync, spawn, type SpawnOptions } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createConnection, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -112,6 +112,23 @@ export function serverProcess(child: ChildProcess): ServerProcess {
       await gone;
     },
   };
+}
+
+/** Resolves once the kernel reports `pid` stopped (state T, after kill -STOP), so a paused server answers nothing. */
+export async function waitUntilStopped(pid: number, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    let state = "";
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      state = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0];
+    } catch {
+      return; // gone
+    }
+    if (state === "T" || state === "t") return;
+    if (Date.now() > deadline) throw new Error(`process ${pid} did not stop within ${timeoutMs} ms (state ${state})`);
+    await sleep(5);
+  }
 }
 
 /** Stops a child gracefully (SIGTERM, then SIGKILL after `graceMs`). */

@@ -70,7 +70,7 @@ async function codeOf(p: Promise<unknown>): Promise<{ code: Code; message: strin
 }
 
 const kinds: OutcomeKind[] = [...ERROR_KINDS, ...SERVER_ERROR_KINDS];
-const L4 = [Code.Internal, Code.Unavailable, Code.Aborted, Code.DeadlineExceeded, Code.ResourceExhausted];
+const L4 = [Code.Internal, Code.Unavailable, Code.Aborted, Code.DeadlineExceeded, Code.ResourceExhausted, Code.FailedPrecondition];
 
 describe("codeFor", () => {
   const I = Code.InvalidArgument, N = Code.NotFound;
