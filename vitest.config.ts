@@ -3,7 +3,7 @@ import { defineConfig } from "vitest/config";
 
 // BACKEND=<name> npm test runs the Worker suites against that store backend only (like go-ipam's
 // BACKEND=... make test); without it every backend runs. test/harness/backends.ts starts each one.
-const EXTERNAL_BACKENDS = ["redis", "etcd", "mongodb"];
+const EXTERNAL_BACKENDS = ["redis", "postgres", "etcd", "mongodb"];
 const only = process.env.BACKEND;
 const backends = only ? [only] : ["durable-object", ...EXTERNAL_BACKENDS];
 

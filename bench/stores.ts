@@ -6,7 +6,7 @@
 // per commit, next to go-ipam's own store benchmarks measured on this kind of machine. `--json` ends with one
 // JSON line. The servers are the test harness's (test/harness/backends.ts): real redis-server (AOF, fsync
 // always), PostgreSQL, etcd, behind the same stand-ins for the providers' front doors.
-import { createTestHarness } from "wrangler";
+import { unstable_startWorker } from "wrangler";
 import { BACKENDS, type BackendName, startBackend } from "../test/harness/backends";
 import type { BenchFigures, Workload } from "./stores/types";
 
@@ -43,11 +43,15 @@ interface Row extends BenchFigures {
 const rows: Row[] = [];
 for (const backend of backends) {
   const running = await startBackend(backend);
-  const server = createTestHarness({
-    workers: [{ configPath: new URL("./stores/wrangler.toml", import.meta.url), vars: running.vars }],
+  // unstable_startWorker rather than createTestHarness: the test harness sends every outbound request
+  // through Node's fetch, which cannot upgrade to a WebSocket (the Postgres store's Neon transport).
+  const server = await unstable_startWorker({
+    config: new URL("./stores/wrangler.toml", import.meta.url).pathname,
+    bindings: Object.fromEntries(Object.entries(running.vars).map(([k, value]) => [k, { type: "plain_text" as const, value }])),
+    dev: { server: { hostname: "127.0.0.1", port: 0 }, inspector: false, watch: false, persist: false, logLevel: "none" },
   });
   try {
-    await server.listen();
+    await server.ready;
     if (!json) console.log(`# ${backend}: ${running.description}`);
     for (const workload of WORKLOADS) {
       for (const concurrency of CONCURRENCY) {
@@ -61,7 +65,7 @@ for (const backend of backends) {
       }
     }
   } finally {
-    await server.close();
+    await server.dispose();
     await running.stop();
   }
 }

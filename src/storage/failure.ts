@@ -7,7 +7,15 @@ import { CommitRefusedError, InvalidChangeError } from "./types";
 
 /** The database failed, timed out or answered something unexpected; for a write, the outcome is unknown. */
 export class StoreUnavailableError extends Error {
-  override readonly name = "StoreUnavailableError";
+  override name = "StoreUnavailableError";
+}
+
+/**
+ * The database answers but is not set up for this release (e.g. its tables are missing). Nothing was
+ * written. The message says how to fix it and holds no secret or record, so callers may be shown it.
+ */
+export class StoreNotReadyError extends StoreUnavailableError {
+  override name = "StoreNotReadyError";
 }
 
 function describe(e: unknown): string {

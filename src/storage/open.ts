@@ -4,6 +4,7 @@
 import type { StoreConfig } from "./config";
 import { EtcdStore } from "./etcd";
 import { MongoStore, type MongoDriverLoader } from "./mongodb";
+import { PostgresStore } from "./postgres";
 import { UpstashRedisStore } from "./redis";
 import type { Store } from "./types";
 
@@ -21,9 +22,9 @@ export function openExternalStore(config: ExternalStoreConfig, drivers: StoreDri
     case "mongodb":
       if (!drivers.mongodb) throw new Error("the mongodb store needs the MongoDB driver: pass drivers.mongodb, e.g. () => import(\"mongodb\")");
       return new MongoStore(config, drivers.mongodb);
+    case "postgres":
+      return new PostgresStore(config);
     case "etcd":
       return new EtcdStore(config);
-    default:
-      throw new Error(`the ${config.kind} store is not built yet`);
   }
 }

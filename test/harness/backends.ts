@@ -2,14 +2,17 @@
 // throw-away data directory, and the stand-in for the provider's front door) and says how the Worker reaches
 // it: the vars and secrets to bind. Used by the vitest projects (global-setup.ts), `npm run dev -- --store`
 // and `npm run bench:stores`.
+import pg from "pg";
 import { createClient } from "redis";
 import { startMongoBackend } from "./mongo-backend";
-import { waitUntilStopped } from "./process";
 import { deletePrefix, type EtcdAuth, enableAuth, etcdPost, etcdVersion, rootToken, startEtcdServer } from "./etcd-server";
+import { startNeonRelay } from "./neon-relay";
+import { type PostgresServer, startPostgresServer } from "./postgres-server";
+import { waitUntilStopped } from "./process";
 import { startRedisServer } from "./redis-server";
 import { startUpstashBridge } from "./upstash-bridge";
 
-export const BACKENDS = ["durable-object", "redis", "etcd", "mongodb"] as const;
+export const BACKENDS = ["durable-object", "redis", "postgres", "etcd", "mongodb"] as const;
 export type BackendName = (typeof BACKENDS)[number];
 
 export const isBackendName = (s: string): s is BackendName => (BACKENDS as readonly string[]).includes(s);
@@ -66,6 +69,62 @@ async function redisBackend(opts: BackendOptions): Promise<RunningBackend> {
   };
 }
 
+/** The store's tables (migrations/); wipe empties them and leaves the recorded schema version. */
+const POSTGRES_TABLES = ["namespaces", "prefixes", "ips", "records"];
+
+async function postgresBackend(opts: BackendOptions): Promise<RunningBackend> {
+  const server = await startPostgresServer({ dataDir: opts.dataDir });
+  try {
+    return await postgresOn(server);
+  } catch (e) {
+    await server.stop();
+    throw e;
+  }
+}
+
+async function postgresOn(server: PostgresServer): Promise<RunningBackend> {
+  const relay = await startNeonRelay({ postgresPort: server.port });
+  // The Worker connects as an ordinary role owning its database (CREATEDB so tests can make empty ones).
+  const password = `ipam-${crypto.randomUUID()}`;
+  const admin = async <T>(database: string, f: (c: pg.Client) => Promise<T>): Promise<T> => {
+    const c = new pg.Client({ host: "127.0.0.1", port: server.port, user: server.user, password: server.password, database });
+    c.on("error", () => {});
+    await c.connect();
+    try {
+      return await f(c);
+    } finally {
+      await c.end().catch(() => {});
+    }
+  };
+  await admin("postgres", async (c) => {
+    const exists = (await c.query("SELECT 1 FROM pg_roles WHERE rolname = 'ipam'")).rowCount! > 0;
+    await c.query(`${exists ? "ALTER" : "CREATE"} ROLE ipam LOGIN CREATEDB PASSWORD '${password}'`);
+    if ((await c.query("SELECT 1 FROM pg_database WHERE datname = 'ipam'")).rowCount === 0) await c.query("CREATE DATABASE ipam OWNER ipam");
+  });
+  const databaseUrl = `postgres://ipam:${password}@127.0.0.1:${server.port}/ipam`;
+  return {
+    name: "postgres",
+    vars: { IPAM_STORE: "postgres", DATABASE_URL: databaseUrl, NEON_WS_PROXY: relay.proxy },
+    description: `PostgreSQL ${server.version} (port ${server.port}, SCRAM auth) behind the Neon wsproxy relay (${relay.proxy})`,
+    async fault(f) {
+      if (f === "pause") server.pause();
+      else if (f === "resume") server.resume();
+      else if (f === "kill") await server.kill();
+      else await server.restart();
+    },
+    async wipe() {
+      await admin("ipam", async (c) => {
+        const present = await c.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename = ANY ($1)", [POSTGRES_TABLES]);
+        if (present.rowCount! > 0) await c.query(`TRUNCATE ${present.rows.map((r) => r.tablename).join(", ")}`);
+      });
+    },
+    async stop() {
+      await relay.close();
+      await server.stop();
+    },
+  };
+}
+
 /** Fixed, so a kept data directory (BackendOptions.dataDir) works again; the server only listens on loopback. */
 const ETCD_AUTH: EtcdAuth = { rootPassword: "etcd-root-Zq7vK2pX", user: "ipam", password: "etcd-ipam-W4nR8tLs" };
 
@@ -112,6 +171,8 @@ export async function startBackend(name: BackendName, opts: BackendOptions = {})
       };
     case "redis":
       return redisBackend(opts);
+    case "postgres":
+      return postgresBackend(opts);
     case "etcd":
       return etcdBackend(opts);
     case "mongodb":
