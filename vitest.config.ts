@@ -3,7 +3,7 @@ import { defineConfig } from "vitest/config";
 
 // BACKEND=<name> npm test runs the Worker suites against that store backend only (like go-ipam's
 // BACKEND=... make test); without it every backend runs. test/harness/backends.ts starts each one.
-const EXTERNAL_BACKENDS = ["redis", "etcd"];
+const EXTERNAL_BACKENDS = ["redis", "postgres", "etcd", "mongodb"];
 const only = process.env.BACKEND;
 const backends = only ? [only] : ["durable-object", ...EXTERNAL_BACKENDS];
 
@@ -53,6 +53,24 @@ function workersProject(backend: string) {
   };
 }
 
+// MongoDB: the vitest pool cannot load the driver (require("bson") recursion), so these tests run in Node and
+// start the Worker inside workerd themselves (wrangler's createTestHarness, test/mongodb/harness.ts), against a
+// real server when MONGODB_URI is set and the wire-protocol stand-in otherwise.
+function mongodbProject() {
+  return {
+    test: {
+      name: "workers-mongodb",
+      include: ["test/mongodb/**/*.test.ts"],
+      environment: "node",
+      globalSetup: ["test/harness/global-setup.ts"],
+      setupFiles: ["test/mongodb/setup.ts"],
+      fileParallelism: false,
+      testTimeout: 180_000,
+      hookTimeout: 300_000,
+    },
+  };
+}
+
 export default defineConfig({
   test: {
     projects: [
@@ -66,7 +84,7 @@ export default defineConfig({
           testTimeout: 120_000,
         },
       },
-      ...backends.map(workersProject),
+      ...backends.map((b) => (b === "mongodb" ? mongodbProject() : workersProject(b))),
       {
         // End to end: `npm run dev` on a private port driven by curl and the ipam CLI. Generous timeouts for a
         // loaded 2-core machine, no timing assertions; one file at a time, since two wrangler dev instances

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run build [-- --outdir DIR]: the Worker bundle that `npm run deploy` would upload, built offline by
+// npm run build [-- --outdir DIR] [-- --config wrangler.mongodb.toml]: the Worker bundle that `npm run deploy` would upload, built offline by
 // `wrangler deploy --dry-run --outdir`, for the Terraform module (terraform/) to deploy. Writes DIR/index.js
 // (the one module the Worker is made of), its source map, and DIR/GIT_REVISION (the commit it was built
 // from, shown by the Version RPC); prints the bundle's size, gzip size and SHA-256 (compare the hash with
@@ -18,11 +18,14 @@ const PAID_PLAN_GZIP_LIMIT = 10_000_000;
 const args = process.argv.slice(2);
 const at = args.indexOf("--outdir");
 const outdir = resolve(at >= 0 ? args[at + 1] : "dist");
+// --config wrangler.mongodb.toml: the build with the MongoDB driver (README "MongoDB").
+const configAt = args.indexOf("--config");
+const config = configAt >= 0 ? ["--config", args[configAt + 1]] : [];
 const shown = relative(process.cwd(), outdir) || ".";
 
 // A stale module from an earlier build must not end up next to the new one.
 rmSync(outdir, { recursive: true, force: true });
-const wrangler = spawnSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", outdir], {
+const wrangler = spawnSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", outdir, ...config], {
   stdio: ["ignore", "pipe", "inherit"],
   encoding: "utf8",
   env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" },

@@ -2,7 +2,7 @@
 //
 // The Worker under `wrangler dev` on 127.0.0.1:8787 (unless --port/--ip are given), auth disabled for local
 // use. By default namespaces live in Durable Object storage (persisted under .wrangler/state). With
-// --store redis|postgres|etcd it first starts that database on a private port (throw-away data unless
+// --store redis|postgres|etcd|mongodb it first starts that database on a private port (throw-away data unless
 // --data-dir keeps it) with the stand-in for the provider's front door, and wires wrangler dev to them, the
 // way go-ipam's `docker compose up` does. SIGINT, SIGTERM or SIGHUP stop everything it started.
 import { execFileSync, spawn } from "node:child_process";
@@ -49,6 +49,8 @@ if (store !== "durable-object") console.warn(`npm run dev: store ${store}: ${bac
 
 const authOn = process.env.IPAM_AUTH === "enabled";
 const wranglerArgs = ["dev", "--local"];
+// Only the MongoDB build bundles the MongoDB driver (wrangler.mongodb.toml; README "MongoDB").
+if (store === "mongodb" && !has("--config") && !has("-c")) wranglerArgs.push("--config", "wrangler.mongodb.toml");
 if (!has("--port")) wranglerArgs.push("--port", "8787");
 if (!has("--ip")) wranglerArgs.push("--ip", "127.0.0.1");
 if (!authOn) wranglerArgs.push("--var", "IPAM_AUTH:disabled");

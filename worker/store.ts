@@ -5,11 +5,25 @@ import { ServerError } from "../src/server/errors";
 import { type RunnerSettings, runnerSettings } from "../src/server/settings";
 import { storeConfig, type StoreConfigResult } from "../src/storage/config";
 import { DoSqliteStore } from "../src/storage/do-sqlite";
-import { openExternalStore } from "../src/storage/open";
+import type { MongoDriverLoader } from "../src/storage/mongodb";
+import { openExternalStore, type StoreDrivers } from "../src/storage/open";
 import type { Store } from "../src/storage/types";
 import type { Env } from "./env";
 
 const cache = new WeakMap<object, StoreConfigResult>();
+const drivers: StoreDrivers = {};
+
+/**
+ * Called by the Worker entry built for MongoDB (worker/mongodb/index.ts, `wrangler deploy --config wrangler.mongodb.toml`), the
+ * only one that bundles the driver.
+ */
+export function provideMongoDriver(load: MongoDriverLoader): void {
+  drivers.mongodb = load;
+}
+
+export const MONGODB_BUILD_MISSING =
+  "IPAM_STORE=mongodb needs the MongoDB driver, which this build of the Worker leaves out to stay small: deploy the " +
+  "MongoDB build with `npx wrangler deploy --config wrangler.mongodb.toml` (locally: `npm run dev -- --store mongodb`)";
 
 /** The store settings; a runner setting that is wrong makes them unusable too (one check for every call). */
 export function storeSettings(env: Env): StoreConfigResult {
@@ -18,6 +32,7 @@ export function storeSettings(env: Env): StoreConfigResult {
     const vars = env as unknown as Record<string, unknown>;
     const runner = runnerSettings(vars);
     s = runner.ok ? storeConfig(vars) : { ok: false, message: runner.message };
+    if (s.ok && s.config.kind === "mongodb" && !drivers.mongodb) s = { ok: false, message: MONGODB_BUILD_MISSING };
     cache.set(env, s);
   }
   return s;
@@ -42,5 +57,5 @@ export function usesExternalStore(env: Env): boolean {
 export function openStore(env: Env, storage: DurableObjectStorage): Store {
   const s = storeSettings(env);
   if (!s.ok) throw new ServerError("internal", misconfiguredMessage(s.message));
-  return s.config.kind === "durable-object" ? new DoSqliteStore(storage) : openExternalStore(s.config);
+  return s.config.kind === "durable-object" ? new DoSqliteStore(storage) : openExternalStore(s.config, drivers);
 }

@@ -7,6 +7,9 @@ import { createIpamRunner, execute } from "../../src/server/ipam-runner";
 import { storeConfig } from "../../src/storage/config";
 import { DoSqliteStore } from "../../src/storage/do-sqlite";
 import { openExternalStore } from "../../src/storage/open";
+import { PostgresStore } from "../../src/storage/postgres";
+import { neonConfig } from "@neondatabase/serverless";
+import { NeonHttpSession } from "../postgres-http-session";
 import type { Store } from "../../src/storage/types";
 import type { BenchFigures, BenchRequest, Workload } from "./types";
 
@@ -36,7 +39,13 @@ export class StoreBench extends DurableObject<Env> {
   private openStore(): Store {
     const s = storeConfig(this.env);
     if (!s.ok) throw new Error(s.message);
-    return s.config.kind === "durable-object" ? new DoSqliteStore(this.ctx.storage) : openExternalStore(s.config);
+    if (s.config.kind === "durable-object") return new DoSqliteStore(this.ctx.storage);
+    // bench/postgres-modes.ts: the same Postgres store over Neon's HTTP transport instead of its WebSocket.
+    if (s.config.kind === "postgres" && this.env.BENCH_POSTGRES_TRANSPORT === "http") {
+      neonConfig.fetchEndpoint = String(this.env.BENCH_NEON_FETCH_ENDPOINT);
+      return new PostgresStore(s.config, { session: new NeonHttpSession(s.config.databaseUrl, s.config.timeoutMs) });
+    }
+    return openExternalStore(s.config, { mongodb: () => import("mongodb") });
   }
 
   async run(req: BenchRequest): Promise<BenchFigures> {

@@ -17,6 +17,7 @@
 // never applied. The queue is bounded: a call that finds it full is refused at once (load shedding).
 
 import type { IpamRecord } from "../core/types";
+import { StoreMisconfiguredError, StoreNotReadyError } from "../storage/failure";
 import { CommitRefusedError, FencingError, type NamespaceState, type Store, type StoredChange } from "../storage/types";
 import { ServerError } from "./errors";
 import { DEFAULT_IDEMPOTENCY, type IdempotencyKey, type IdempotencySettings, IdempotencyTable, type RecordedOutcome, withoutIdempotency } from "./idempotency";
@@ -318,10 +319,12 @@ export class NamespaceRunner<M> {
     } catch (e) {
       this.state = undefined;
       this.log(`namespace ${JSON.stringify(this.namespace)}: load from the ${this.store.backend} store failed`, e);
-      const err = new ServerError(
-        "unavailable",
-        `namespace ${JSON.stringify(this.namespace)} could not be loaded from the store; nothing was applied`,
-      );
+      // A store that is reachable but not set up says how to fix it; that is worth showing to the caller.
+      const fix = e instanceof StoreNotReadyError ? ` (${e.message})` : "";
+      const err =
+        e instanceof StoreMisconfiguredError
+          ? new ServerError("internal", `server misconfigured: ${e.message}`)
+          : new ServerError("unavailable", `namespace ${JSON.stringify(this.namespace)} could not be loaded from the store${fix}; nothing was applied`);
       for (const item of this.queue.splice(0)) item.reject(err);
       return false;
     }
@@ -481,6 +484,9 @@ export class NamespaceRunner<M> {
         `namespace ${ns} was changed by another writer; the request was not applied, retry it`,
         { cause: e },
       );
+    }
+    if (e instanceof StoreMisconfiguredError) {
+      return new ServerError("internal", `server misconfigured: ${e.message}`, { cause: e });
     }
     this.log(`namespace ${ns}: ${what} on the ${this.store.backend} store failed`, e);
     return new ServerError("unavailable", `the store failed to ${what} for namespace ${ns}; retry the request`, {

@@ -7,7 +7,15 @@ import { CommitRefusedError, InvalidChangeError } from "./types";
 
 /** The database failed, timed out or answered something unexpected; for a write, the outcome is unknown. */
 export class StoreUnavailableError extends Error {
-  override readonly name = "StoreUnavailableError";
+  override name = "StoreUnavailableError";
+}
+
+/**
+ * The database answers but is not set up for this release (e.g. its tables are missing). Nothing was
+ * written. The message says how to fix it and holds no secret or record, so callers may be shown it.
+ */
+export class StoreNotReadyError extends StoreUnavailableError {
+  override name = "StoreNotReadyError";
 }
 
 function describe(e: unknown): string {
@@ -18,9 +26,24 @@ function describe(e: unknown): string {
   return String(e);
 }
 
+/**
+ * The store cannot work with the server it was pointed at (e.g. a MongoDB server without transactions); nothing
+ * was written. The message says what to change and holds no secret: it is shown to callers, as a bad setting is.
+ */
+export class StoreMisconfiguredError extends Error {
+  override readonly name = "StoreMisconfiguredError";
+}
+
 /** The error to throw for `e`: the store's own refusals pass through, anything else becomes a StoreUnavailableError. */
 export function storeFailure(backend: string, what: string, e: unknown, secrets: readonly string[]): Error {
-  if (e instanceof CommitRefusedError || e instanceof InvalidChangeError || e instanceof StoreUnavailableError) return e;
+  if (
+    e instanceof CommitRefusedError ||
+    e instanceof InvalidChangeError ||
+    e instanceof StoreUnavailableError ||
+    e instanceof StoreMisconfiguredError
+  ) {
+    return e;
+  }
   return new StoreUnavailableError(redact(`${backend}: ${what} failed: ${describe(e)}`, secrets).slice(0, 1000));
 }
 

@@ -53,7 +53,8 @@ describe("npm run build", () => {
 
   it("exports the Durable Object classes the module binds, and the fetch handler", () => {
     const text = readFileSync(join(ROOT, "dist", "index.js"), "utf8");
-    const exported = /export\s*\{([^}]*)\}\s*;?\s*(\/\/# sourceMappingURL=.*)?\s*$/.exec(text)?.[1] ?? "";
+    // The module's last export block (bundled license comments may follow it).
+    const exported = [...text.matchAll(/^export\s*\{([^}]*)\}\s*;/gm)].pop()?.[1] ?? "";
     const names = exported.split(",").map((s) => s.trim().split(/\s+as\s+/).pop());
     for (const b of mod.locals.get("durable_object_bindings")!.value as { class_name: string }[]) expect(names).toContain(b.class_name);
     expect(names).toContain("default");

@@ -2,18 +2,23 @@
 // throw-away data directory, and the stand-in for the provider's front door) and says how the Worker reaches
 // it: the vars and secrets to bind. Used by the vitest projects (global-setup.ts), `npm run dev -- --store`
 // and `npm run bench:stores`.
+import pg from "pg";
 import { createClient } from "redis";
-import { waitUntilStopped } from "./process";
+import { startMongoBackend } from "./mongo-backend";
 import { deletePrefix, type EtcdAuth, enableAuth, etcdPost, etcdVersion, rootToken, startEtcdServer } from "./etcd-server";
+import { startNeonRelay } from "./neon-relay";
+import { type PostgresServer, startPostgresServer } from "./postgres-server";
+import { waitUntilStopped } from "./process";
 import { startRedisServer } from "./redis-server";
 import { startUpstashBridge } from "./upstash-bridge";
 
-export const BACKENDS = ["durable-object", "redis", "etcd"] as const;
+export const BACKENDS = ["durable-object", "redis", "postgres", "etcd", "mongodb"] as const;
 export type BackendName = (typeof BACKENDS)[number];
 
 export const isBackendName = (s: string): s is BackendName => (BACKENDS as readonly string[]).includes(s);
 
-export type Fault = "pause" | "resume" | "kill" | "restart";
+/** crash-mid-batch: the server dies (as kill -9) in the middle of the next big batch (the MongoDB stand-in only). */
+export type Fault = "pause" | "resume" | "kill" | "restart" | "crash-mid-batch";
 
 export interface RunningBackend {
   name: BackendName;
@@ -25,6 +30,8 @@ export interface RunningBackend {
   fault(f: Fault): Promise<void>;
   /** Removes every record of every namespace (between test files). */
   wipe(): Promise<void>;
+  /** What a stand-in was asked for and does not implement (the tests fail on any). */
+  complaints?(): string[];
   stop(): Promise<void>;
 }
 
@@ -48,7 +55,8 @@ async function redisBackend(opts: BackendOptions): Promise<RunningBackend> {
       if (f === "pause") server.pause();
       else if (f === "resume") server.resume();
       else if (f === "kill") await server.kill();
-      else await server.restart();
+      else if (f === "restart") await server.restart();
+      else throw new Error(`redis-server has no ${f} fault`);
     },
     async wipe() {
       await admin.sendCommand(["FLUSHALL"]);
@@ -56,6 +64,62 @@ async function redisBackend(opts: BackendOptions): Promise<RunningBackend> {
     async stop() {
       await admin.quit().catch(() => admin.disconnect());
       await bridge.close();
+      await server.stop();
+    },
+  };
+}
+
+/** The store's tables (migrations/); wipe empties them and leaves the recorded schema version. */
+const POSTGRES_TABLES = ["namespaces", "prefixes", "ips", "records"];
+
+async function postgresBackend(opts: BackendOptions): Promise<RunningBackend> {
+  const server = await startPostgresServer({ dataDir: opts.dataDir });
+  try {
+    return await postgresOn(server);
+  } catch (e) {
+    await server.stop();
+    throw e;
+  }
+}
+
+async function postgresOn(server: PostgresServer): Promise<RunningBackend> {
+  const relay = await startNeonRelay({ postgresPort: server.port });
+  // The Worker connects as an ordinary role owning its database (CREATEDB so tests can make empty ones).
+  const password = `ipam-${crypto.randomUUID()}`;
+  const admin = async <T>(database: string, f: (c: pg.Client) => Promise<T>): Promise<T> => {
+    const c = new pg.Client({ host: "127.0.0.1", port: server.port, user: server.user, password: server.password, database });
+    c.on("error", () => {});
+    await c.connect();
+    try {
+      return await f(c);
+    } finally {
+      await c.end().catch(() => {});
+    }
+  };
+  await admin("postgres", async (c) => {
+    const exists = (await c.query("SELECT 1 FROM pg_roles WHERE rolname = 'ipam'")).rowCount! > 0;
+    await c.query(`${exists ? "ALTER" : "CREATE"} ROLE ipam LOGIN CREATEDB PASSWORD '${password}'`);
+    if ((await c.query("SELECT 1 FROM pg_database WHERE datname = 'ipam'")).rowCount === 0) await c.query("CREATE DATABASE ipam OWNER ipam");
+  });
+  const databaseUrl = `postgres://ipam:${password}@127.0.0.1:${server.port}/ipam`;
+  return {
+    name: "postgres",
+    vars: { IPAM_STORE: "postgres", DATABASE_URL: databaseUrl, NEON_WS_PROXY: relay.proxy },
+    description: `PostgreSQL ${server.version} (port ${server.port}, SCRAM auth) behind the Neon wsproxy relay (${relay.proxy})`,
+    async fault(f) {
+      if (f === "pause") server.pause();
+      else if (f === "resume") server.resume();
+      else if (f === "kill") await server.kill();
+      else await server.restart();
+    },
+    async wipe() {
+      await admin("ipam", async (c) => {
+        const present = await c.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename = ANY ($1)", [POSTGRES_TABLES]);
+        if (present.rowCount! > 0) await c.query(`TRUNCATE ${present.rows.map((r) => r.tablename).join(", ")}`);
+      });
+    },
+    async stop() {
+      await relay.close();
       await server.stop();
     },
   };
@@ -82,7 +146,8 @@ async function etcdBackend(opts: BackendOptions): Promise<RunningBackend> {
         await waitUntilStopped(server.pid);
       } else if (f === "resume") server.resume();
       else if (f === "kill") await server.kill();
-      else await server.restart();
+      else if (f === "restart") await server.restart();
+      else throw new Error(`etcd has no ${f} fault`);
     },
     async wipe() {
       await deletePrefix(server.url, "ipam/", await rootToken(server.url, ETCD_AUTH));
@@ -106,7 +171,11 @@ export async function startBackend(name: BackendName, opts: BackendOptions = {})
       };
     case "redis":
       return redisBackend(opts);
+    case "postgres":
+      return postgresBackend(opts);
     case "etcd":
       return etcdBackend(opts);
+    case "mongodb":
+      return startMongoBackend(opts);
   }
 }

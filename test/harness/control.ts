@@ -1,5 +1,6 @@
 // A small HTTP server in the test runner's Node process that tests running inside workerd call to act on
-// the backend's real processes: POST /fault/pause|resume|kill|restart, POST /wipe.
+// the backend's real processes: POST /fault/pause|resume|kill|restart, POST /wipe, and POST /complaints (what a
+// stand-in refused, one per line).
 import { createServer } from "node:http";
 import type { Fault, RunningBackend } from "./backends";
 
@@ -8,7 +9,7 @@ export interface Control {
   close(): Promise<void>;
 }
 
-const FAULTS: readonly string[] = ["pause", "resume", "kill", "restart"];
+const FAULTS: readonly string[] = ["pause", "resume", "kill", "restart", "crash-mid-batch"];
 
 export async function startControl(backend: RunningBackend): Promise<Control> {
   const server = createServer(async (req, res) => {
@@ -19,6 +20,7 @@ export async function startControl(backend: RunningBackend): Promise<Control> {
     };
     try {
       if (req.method !== "POST") return done(405, "POST only");
+      if (path === "/complaints") return done(200, (backend.complaints?.() ?? []).join("\n"));
       if (path === "/wipe") await backend.wipe();
       else if (path.startsWith("/fault/") && FAULTS.includes(path.slice(7))) await backend.fault(path.slice(7) as Fault);
       else return done(404, `unknown control ${path}`);

@@ -15,6 +15,8 @@ describe("bad store settings", () => {
     [{ IPAM_STORE: "redis", UPSTASH_REDIS_REST_TOKEN: SECRET }, "IPAM_STORE=redis needs UPSTASH_REDIS_REST_URL"],
     [{ IPAM_STORE: "redis", UPSTASH_REDIS_REST_URL: `ftp://${SECRET}`, UPSTASH_REDIS_REST_TOKEN: SECRET }, "UPSTASH_REDIS_REST_URL is not a valid URL"],
     [{ IPAM_STORE: "postgres", DATABASE_URL: `postgres://u:${SECRET}@h/db`, NEON_WS_PROXY: "wss://proxy" }, "NEON_WS_PROXY must be"],
+    // The default build leaves the MongoDB driver out (wrangler.mongodb.toml has it).
+    [{ IPAM_STORE: "mongodb", MONGODB_URI: `mongodb://u:${SECRET}@h:27017/?replicaSet=rs0` }, "IPAM_STORE=mongodb needs the MongoDB driver"],
   ];
   for (const [overrides, message] of cases) {
     it(`${JSON.stringify(Object.keys(overrides))}: every call fails with internal, naming the setting`, async () => {

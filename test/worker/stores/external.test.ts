@@ -93,6 +93,10 @@ describeOnExternalStores("external store: two writers on one namespace", () => {
     // second deployment, or a stale object after a split, would).
     const a = env.NAMESPACE.get(env.NAMESPACE.idFromName(ns));
     const b = env.NAMESPACE.get(env.NAMESPACE.newUniqueId());
+    // Both hold the namespace loaded before the race (a store whose first call opens a connection would
+    // otherwise let the first object finish before the second one has read anything).
+    await ok(a.existence(ns));
+    await ok(b.existence(ns));
     const ledger = new Ledger();
     const burst = (stub: typeof a) =>
       Array.from({ length: 60 }, async () => {
