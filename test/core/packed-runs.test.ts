@@ -21,7 +21,7 @@ function ops<K>(offset: fc.Arbitrary<K>): fc.Arbitrary<Op<K>[]> {
       },
       { weight: 1, arbitrary: fc.record({ t: fc.constant("drain" as const), keepEvery: fc.integer({ min: 1, max: 50 }) }) },
     ),
-    { maxLength: 50 },
+    { maxLength: 50, size: "max" },
   );
 }
 
