@@ -62,7 +62,7 @@ function heapPerIP(fill: (ns: Namespace) => void): Measure {
   fill(ns);
   gc();
   const bytes = (usedBytes() - before) / 1_000_000;
-  const runs = ns.prefixes.get("10.0.0.0/8")!.ips.runCount;
+  const runs = ns.prefixes.get("10.0.0.0/8")!.ips4!.runCount;
   return { value: Math.round(bytes * 10) / 10, unit: "bytes/IP", detail: `${runs} runs` };
 }
 
