@@ -132,12 +132,12 @@ export class Namespace {
 
   /** Adds a top-level prefix; throws on overlap. Does not reserve addresses. */
   insertTopLevel(prefix: Prefix, cidr: string): PrefixNode {
-    return this.addTopLevel(PrefixNode.of(prefix, cidr, null));
+    return this.addTopLevel(PrefixNode.of(prefix, cidr, null, false));
   }
 
   /** Adds a child whose range has already been taken from the parent's free space. */
   insertChild(parent: PrefixNode, prefix: Prefix, cidr: string): PrefixNode {
-    return this.addChild(PrefixNode.of(prefix, cidr, parent));
+    return this.addChild(PrefixNode.of(prefix, cidr, parent, false));
   }
 
   private addTopLevel(node: PrefixNode): PrefixNode {
@@ -223,10 +223,10 @@ export class Namespace {
       const first = (p.v4 & maskIPv4(p.bits)) >>> 0;
       // Go's parser accepts IPv4 only in canonical dotted decimal, so an IPv4 CIDR without host bits is canonical.
       head = first === p.v4 ? raw.slice(0, p.slash) : formatIPv4(first);
-      node = PrefixNode.v4(first, p.bits, first === p.v4 ? raw : head + "/" + decimalSmall(p.bits), null);
+      node = PrefixNode.v4(first, p.bits, first === p.v4 ? raw : head + SLASH_BITS[p.bits], null);
     } else {
       const prefix = maskPrefix({ family: 6, addr: p.v6, bits: p.bits });
-      node = PrefixNode.of(prefix, formatPrefix(prefix), null);
+      node = PrefixNode.of(prefix, formatPrefix(prefix), null, true);
       head = node.addressPart();
     }
     this.addTopLevel(node);
@@ -256,7 +256,7 @@ export class Namespace {
       if (child.family !== parent.family || !parent.freeSpace().takeSpecific(child.addr, prefixSize(length, parent.family))) {
         throw E.specificChildNotAvailable(rawChild!, rawParent);
       }
-      node = PrefixNode.of(child, formatPrefix(child), parent);
+      node = PrefixNode.of(child, formatPrefix(child), parent, true);
     } else {
       const space = parent.freeSpace();
       if (parent.family === 4 && space.small !== null) {
@@ -265,14 +265,14 @@ export class Namespace {
         if (at < 0) throw this.noChildAvailable(parent, rawParent, length);
         const first = parent.first4 + at;
         const head = formatIPv4(first);
-        node = PrefixNode.v4(first, length, head + "/" + decimalSmall(length), parent);
+        node = PrefixNode.v4(first, length, head + SLASH_BITS[length], parent);
         this.addChild(node);
         return { result: info(node), changes: recordsOfNew(node, head) };
       }
       const start = space.takeBestFit(prefixSize(length, parent.family));
       if (start === undefined) throw this.noChildAvailable(parent, rawParent, length);
       const prefix: Prefix = { family: parent.family, addr: start, bits: length };
-      node = PrefixNode.of(prefix, formatPrefix(prefix), parent);
+      node = PrefixNode.of(prefix, formatPrefix(prefix), parent, true);
     }
     this.addChild(node);
     return { result: info(node), changes: recordsOfNew(node, node.addressPart()) };
@@ -296,7 +296,7 @@ export class Namespace {
     if (node.holdsOnlyReserved4()) {
       // an IPv4 prefix that was never used, or a parent: its reserved addresses
       changes.push(del({ kind: "ip", prefix: node.cidr, ip: node.addressPart() }));
-      if (node.reservesLast) changes.push(del({ kind: "ip", prefix: node.cidr, ip: formatIPv4(node.first4 + node.span4 - 1) }));
+      if (node.reservesLast) changes.push(del({ kind: "ip", prefix: node.cidr, ip: node.lastAddress4() }));
     } else for (const ip of node.ipStrings()) changes.push(del({ kind: "ip", prefix: node.cidr, ip }));
     changes.push({ op: "delete", record: prefixRecord(node) });
     this.remove(node);
@@ -308,36 +308,36 @@ export class Namespace {
     if (node.isParent) throw E.acquireIPOnParent(node.cidr);
     const specific = rawIP !== undefined && rawIP !== "";
     let ip: string;
-    if (node.ips4 !== null) {
-      const ips = node.ips4;
+    if (node.family === 4) {
+      const ips = node.ipv4();
       let offset: number;
       if (specific) {
         const v4 = scanAddrOrThrow(rawIP, () => E.ipNotValid(rawIP));
         offset = v4 - node.first4;
         if (v4 < 0 || lastParsedFamily() !== 4 || offset < 0 || offset >= ips.span) throw E.ipNotInPrefix(rawIP, rawPrefix);
-        if (ips.has(offset)) throw E.ipAlreadyAllocated(rawIP);
+        if (!ips.add(offset)) throw E.ipAlreadyAllocated(rawIP);
         ip = rawIP; // IPv4 parses only when canonical
       } else {
         const free = ips.lowestFree();
         if (free === undefined) throw E.noIPAvailable(node.cidr, ips.size);
         offset = free;
+        ips.add(offset);
         ip = offset === 0 ? node.addressPart() : formatIPv4(node.first4 + offset);
       }
-      ips.add(offset);
     } else {
       const ips = node.ips6!;
       let value: bigint;
       if (specific) {
         const addr = parseAddrOrThrow(rawIP, () => E.ipNotValid(rawIP));
         if (addr.family !== node.family || addr.zone !== "" || !node.contains(addr.value)) throw E.ipNotInPrefix(rawIP, rawPrefix);
-        if (ips.has(addr.value)) throw E.ipAlreadyAllocated(node.formatAddress(addr.value));
+        if (!ips.add(addr.value)) throw E.ipAlreadyAllocated(node.formatAddress(addr.value));
         value = addr.value;
       } else {
         const free = ips.lowestFree();
         if (free === undefined) throw E.noIPAvailable(node.cidr, ips.size);
         value = free;
+        ips.add(value);
       }
-      ips.add(value);
       ip = node.formatAddress(value);
     }
     return { result: { ip, parentPrefix: node.cidr }, changes: [put({ kind: "ip", prefix: node.cidr, ip })] };
@@ -348,9 +348,10 @@ export class Namespace {
     const v4 = scanAddrOrThrow(rawIP, (m) => E.releaseIPParse(rawIP, m));
     if (lastParsedFamily() !== node.family || lastParsedZone() !== "") throw E.ipNotAllocated(rawIP, rawPrefix);
     let ip: string;
-    if (node.ips4 !== null) {
+    if (node.family === 4) {
       const offset = v4 - node.first4;
-      if (offset < 0 || offset >= node.ips4.span || !node.ips4.delete(offset)) throw E.ipNotAllocated(rawIP, rawPrefix);
+      const ips = node.ipv4();
+      if (offset < 0 || offset >= ips.span || !ips.delete(offset)) throw E.ipNotAllocated(rawIP, rawPrefix);
       ip = rawIP; // IPv4 parses only when canonical
     } else {
       const value = lastParsedV6();
@@ -390,23 +391,19 @@ function scanAddrOrThrow(raw: string, wrap: (message: string) => E.IpamError): n
   }
 }
 
+/** "/0" to "/32": an IPv4 CIDR's suffix. */
+const SLASH_BITS: readonly string[] = Array.from({ length: 33 }, (_, bits) => "/" + decimalSmall(bits));
+
 /** Scratch for parsing CIDRs (the core is synchronous, so one is enough). */
 const scanned = scannedPrefix();
 
 /**
- * Reserves the addresses go-ipam reserves at creation (the first, and for IPv4 the last) in a new prefix,
- * and returns the records it adds: the prefix and those addresses. `head` is the first address, printed.
+ * The records of a new prefix, which holds the addresses go-ipam reserves at creation (the first, and for
+ * IPv4 the last): the prefix and those addresses. `head` is the first address, printed.
  */
 function recordsOfNew(node: PrefixNode, head: string): Change[] {
   const changes: Change[] = [put(prefixRecord(node)), put({ kind: "ip", prefix: node.cidr, ip: head })];
-  if (node.ips4 !== null) {
-    node.ips4.add(0);
-    if (node.reservesLast) {
-      const last = node.span4 - 1;
-      node.ips4.add(last);
-      changes.push(put({ kind: "ip", prefix: node.cidr, ip: formatIPv4(node.first4 + last) }));
-    }
-  } else node.ips6!.add(node.first6);
+  if (node.reservesLast) changes.push(put({ kind: "ip", prefix: node.cidr, ip: node.lastAddress4() }));
   return changes;
 }
 

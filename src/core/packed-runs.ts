@@ -26,6 +26,11 @@ const minusFloor = <K extends Offset>(a: K, d: number): K =>
 export class PackedRuns<K extends Offset> {
   /** Base of each chunk: at or below its first run's start, above every start in the previous chunk. */
   private bases: K[] = [];
+  /**
+   * The bases as numbers (rounded, for bigints), searched first: a contiguous array of doubles rather than
+   * bigints scattered over the heap. Rounding keeps the order, so the exact answer is at most a step away.
+   */
+  private approx: number[] = [];
   private chunks: PackedChunk[] = [];
   private total = 0;
   /** A chunk this small merges with a neighbour when the two fit in half a chunk. */
@@ -207,15 +212,17 @@ export class PackedRuns<K extends Offset> {
 
   /** The last chunk whose base is <= x; -1 when x is below every chunk (or there is none). */
   private chunkFor(x: K): number {
-    const bases = this.bases;
+    const approx = this.approx;
+    const key = typeof x === "number" ? x : Number(x);
     let lo = 0;
-    let hi = bases.length - 1;
-    if (hi < 0 || x < bases[0]) return -1;
+    let hi = approx.length - 1;
+    if (hi < 0 || key < approx[0]) return -1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >>> 1;
-      if (bases[mid] <= x) lo = mid;
+      if (approx[mid] <= key) lo = mid;
       else hi = mid - 1;
     }
+    if (typeof x !== "number") while (lo >= 0 && this.bases[lo] > x) lo--;
     return lo;
   }
 
@@ -264,6 +271,7 @@ export class PackedRuns<K extends Offset> {
     this.total--;
     if (chunk.count === 0) {
       this.bases.splice(c, 1);
+      this.approx.splice(c, 1);
       this.chunks.splice(c, 1);
     } else if (chunk.count <= this.mergeAt) {
       if (c + 1 < this.chunks.length && this.mergeable(c)) this.merge(c);
@@ -275,6 +283,7 @@ export class PackedRuns<K extends Offset> {
     const chunk = new PackedChunk();
     chunk.insert(0, 0, length);
     this.bases.splice(c, 0, start);
+    this.approx.splice(c, 0, Number(start));
     this.chunks.splice(c, 0, chunk);
     this.total++;
   }
@@ -299,6 +308,7 @@ export class PackedRuns<K extends Offset> {
     };
     this.chunks[0] = PackedChunk.encode(d, 0, d.deltas.length, 0);
     this.bases[0] = base;
+    this.approx[0] = Number(base);
     this.total++;
   }
 
@@ -308,7 +318,9 @@ export class PackedRuns<K extends Offset> {
     const half = d.deltas.length >>> 1;
     const upper = PackedChunk.encode(d, half);
     this.chunks[c] = PackedChunk.encode(d, 0, half, 0);
-    this.bases.splice(c + 1, 0, plus(this.bases[c], d.deltas[half]));
+    const base = plus(this.bases[c], d.deltas[half]);
+    this.bases.splice(c + 1, 0, base);
+    this.approx.splice(c + 1, 0, Number(base));
     this.chunks.splice(c + 1, 0, upper);
   }
 
@@ -329,6 +341,7 @@ export class PackedRuns<K extends Offset> {
     }
     this.chunks[c] = PackedChunk.encode(a, 0, a.deltas.length, 0);
     this.bases.splice(c + 1, 1);
+    this.approx.splice(c + 1, 1);
     this.chunks.splice(c + 1, 1);
   }
 }

@@ -23,15 +23,21 @@ export class PrefixNode {
   readonly first4: number;
   /** IPv6: the first address (IPv4: 0n). */
   readonly first6: bigint;
-  /** IPv4: the acquired addresses, as offsets from first4. */
-  readonly ips4: AddressSet<number> | null;
+  /**
+   * IPv4: the acquired addresses, as offsets from first4; null while exactly the reserved ones are held (a new
+   * prefix, or a parent), which is what most prefixes ever hold.
+   */
+  private set4: AddressSet<number> | null;
   /** IPv6: the acquired addresses. */
   readonly ips6: RunSet | null;
   /** Live children. */
   childCount = 0;
   /** Free space for children; null until the first child (then all of it is free; kept after the last one goes). */
   free: FreeSpace | null = null;
+  /** IPv4: the last address printed, once needed (every record of a prefix's removal needs it again). */
+  private lastText: string | null = null;
 
+  /** `reserved`: holding the addresses go-ipam reserves at creation (else nothing, for the records to fill). */
   private constructor(
     family: Family,
     bits: number,
@@ -39,6 +45,7 @@ export class PrefixNode {
     first6: bigint,
     readonly cidr: string,
     readonly parent: PrefixNode | null,
+    reserved: boolean,
   ) {
     this.family = family;
     this.bits = bits;
@@ -46,25 +53,38 @@ export class PrefixNode {
     this.first4 = first4;
     this.first6 = first6;
     if (family === 4) {
-      this.ips4 = new AddressSet(IPV4_SPANS[this.hostBits]);
+      this.set4 = reserved ? null : new AddressSet(IPV4_SPANS[this.hostBits]);
       this.ips6 = null;
     } else {
-      this.ips4 = null;
+      this.set4 = null;
       this.ips6 = new RunSet(first6, this.last);
+      if (reserved) this.ips6.add(first6);
     }
   }
 
-  /** An IPv4 prefix whose first address is `first` (a number). */
+  /** A new IPv4 prefix whose first address is `first` (a number), holding its reserved addresses. */
   static v4(first: number, bits: number, cidr: string, parent: PrefixNode | null): PrefixNode {
-    return new PrefixNode(4, bits, first, 0n, cidr, parent);
+    return new PrefixNode(4, bits, first, 0n, cidr, parent, true);
   }
 
-  /** A prefix of either family, from a masked Prefix. */
-  static of(prefix: Prefix, cidr: string, parent: PrefixNode | null): PrefixNode {
+  /** A prefix of either family from a masked Prefix, holding its reserved addresses or (`reserved` false) none. */
+  static of(prefix: Prefix, cidr: string, parent: PrefixNode | null, reserved: boolean): PrefixNode {
     const first = prefixFirst(prefix);
     return prefix.family === 4
-      ? new PrefixNode(4, prefix.bits, Number(first), 0n, cidr, parent)
-      : new PrefixNode(6, prefix.bits, 0, first, cidr, parent);
+      ? new PrefixNode(4, prefix.bits, Number(first), 0n, cidr, parent, reserved)
+      : new PrefixNode(6, prefix.bits, 0, first, cidr, parent, reserved);
+  }
+
+  /** IPv4: the acquired addresses, as offsets from first4. */
+  ipv4(): AddressSet<number> {
+    let set = this.set4;
+    if (set === null) {
+      set = new AddressSet(IPV4_SPANS[this.hostBits]);
+      set.add(0);
+      if (this.reservesLast) set.add(set.span - 1);
+      this.set4 = set;
+    }
+    return set;
   }
 
   get parentCidr(): string {
@@ -90,7 +110,13 @@ export class PrefixNode {
 
   /** Number of acquired addresses, reserved ones included. */
   get heldCount(): number {
-    return this.ips4 !== null ? this.ips4.size : this.ips6!.size;
+    if (this.family === 6) return this.ips6!.size;
+    return this.set4 === null ? (this.reservesLast ? 2 : 1) : this.set4.size;
+  }
+
+  /** Number of runs of consecutive acquired addresses. */
+  get runCount(): number {
+    return this.family === 6 ? this.ips6!.runCount : this.ipv4().runCount;
   }
 
   /** True when the last address is reserved at creation too (IPv4 prefixes of two or more addresses). */
@@ -105,11 +131,12 @@ export class PrefixNode {
 
   /** True when an address other than the reserved ones is acquired. */
   hasIPs(): boolean {
+    if (this.family === 4 && this.set4 === null) return false;
     const held = this.heldCount;
     if (held === 0) return false;
     if (held > 2) return true;
     let reservedHeld: number;
-    if (this.ips4 !== null) reservedHeld = (this.ips4.has(0) ? 1 : 0) + (this.reservesLast && this.ips4.has(this.span4 - 1) ? 1 : 0);
+    if (this.set4 !== null) reservedHeld = (this.set4.has(0) ? 1 : 0) + (this.reservesLast && this.set4.has(this.span4 - 1) ? 1 : 0);
     else reservedHeld = this.ips6!.has(this.first6) ? 1 : 0;
     return held > reservedHeld;
   }
@@ -121,22 +148,22 @@ export class PrefixNode {
 
   /** Acquires the address `value`, which lies in the prefix; false when it was held already. */
   addValue(value: bigint): boolean {
-    return this.ips4 !== null ? this.ips4.add(Number(value) - this.first4) : this.ips6!.add(value);
+    return this.family === 4 ? this.ipv4().add(Number(value) - this.first4) : this.ips6!.add(value);
   }
 
   /** The acquired addresses, formatted, in ascending order. */
   ipStrings(): string[] {
     const out: string[] = [];
-    if (this.ips4 !== null) {
+    if (this.family === 4) {
       const first = this.first4;
       const head = this.addressPart();
       if (this.holdsOnlyReserved4()) {
         // just the reserved addresses (a prefix that was never used, or a parent)
         out.push(head);
-        if (this.reservesLast) out.push(formatIPv4(first + this.span4 - 1));
+        if (this.reservesLast) out.push(this.lastAddress4());
         return out;
       }
-      this.ips4.forEachRun((start, end) => {
+      this.set4!.forEachRun((start, end) => {
         for (let o = start; o <= end; o++) out.push(o === 0 ? head : formatIPv4(first + o));
       });
     } else {
@@ -147,10 +174,17 @@ export class PrefixNode {
 
   /** IPv4: true when exactly the reserved addresses are held (a prefix never used, or a parent). */
   holdsOnlyReserved4(): boolean {
-    const ips = this.ips4;
-    if (ips === null) return false;
+    if (this.family !== 4) return false;
+    const ips = this.set4;
+    if (ips === null) return true;
     if (this.hostBits === 0) return ips.size === 1 && ips.has(0);
     return ips.size === 2 && ips.has(0) && ips.has(this.span4 - 1);
+  }
+
+  /** IPv4: the last address, printed. */
+  lastAddress4(): string {
+    if (this.lastText === null) this.lastText = formatIPv4(this.first4 + this.span4 - 1);
+    return this.lastText;
   }
 
   /** The CIDR's address part: the first address, printed. */
