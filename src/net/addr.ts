@@ -257,9 +257,19 @@ export function decimalSmall(n: number): string {
   return DEC[n] ?? String(n);
 }
 
+/** The first two octets of the last IPv4 address printed, and their text. */
+let lastHigh = 0;
+let lastHighText = "0.0.";
+
 /** An IPv4 address (a number from 0 to 2^32-1) in dotted decimal. */
 export function formatIPv4(n: number): string {
-  return DEC_DOT[n >>> 24] + DEC_DOT[(n >>> 16) & 255] + DEC_DOT[(n >>> 8) & 255] + DEC[n & 255];
+  // Addresses printed one after another mostly share their first two octets: keep "a.b." of the last one.
+  const high = n >>> 16;
+  if (high !== lastHigh) {
+    lastHigh = high;
+    lastHighText = DEC_DOT[high >>> 8] + DEC_DOT[high & 255];
+  }
+  return lastHighText + (DEC_DOT[(n >>> 8) & 255] + DEC[n & 255]);
 }
 
 /** A 16-bit group in lowercase hex without leading zeros. */
