@@ -50,22 +50,27 @@ export function moveBits(words: Uint32Array, from: number, to: number, length: n
   const end = to + length;
   const first = to >>> 5;
   const last = (end - 1) >>> 5;
-  // Bits of the first and last target word that lie outside the target and must be kept.
+  // The first and last target words also hold bits outside the target: put those back afterwards.
   const firstKeep = (1 << (to & 31)) - 1;
   const lastKeep = (end & 31) === 0 ? 0 : ~((1 << (end & 31)) - 1);
+  const firstWord = words[first];
+  const lastWord = words[last];
   // Target word k takes the 32 source bits starting at 32k - shift: word k + skip, from bit b on.
   const shift = to - from;
   const b = -shift & 31;
   const skip = Math.floor(-shift / 32);
-  // Upwards, copy from the top down (and downwards from the bottom up), so no source bit is overwritten
-  // before it is read.
-  const up = shift > 0;
-  for (let k = up ? last : first; up ? k >= first : k <= last; up ? k-- : k++) {
-    const w = k + skip;
-    const lo = w >= 0 ? words[w] : 0;
-    let v = b === 0 ? lo : (lo >>> b) | (w + 1 < words.length ? words[w + 1] << (32 - b) : 0);
-    if (k === first) v = (v & ~firstKeep) | (words[k] & firstKeep);
-    if (k === last) v = (v & ~lastKeep) | (words[k] & lastKeep);
-    words[k] = v;
+  if (b === 0) words.copyWithin(first, first + skip, last + skip + 1);
+  else if (shift > 0) {
+    // upwards: from the top down, so no source word is overwritten before it is read
+    for (let k = last; k > first; k--) words[k] = (words[k + skip] >>> b) | (words[k + skip + 1] << (32 - b));
+    const w = first + skip;
+    words[first] = (w >= 0 ? words[w] >>> b : 0) | (words[w + 1] << (32 - b));
+  } else {
+    const n = words.length;
+    for (let k = first; k < last; k++) words[k] = (words[k + skip] >>> b) | (words[k + skip + 1] << (32 - b));
+    const w = last + skip;
+    words[last] = (words[w] >>> b) | (w + 1 < n ? words[w + 1] << (32 - b) : 0);
   }
+  words[first] = (words[first] & ~firstKeep) | (firstWord & firstKeep);
+  words[last] = (words[last] & ~lastKeep) | (lastWord & lastKeep);
 }

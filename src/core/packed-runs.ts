@@ -99,6 +99,27 @@ export class PackedRuns<K extends Offset> {
       return true;
     }
     const c = this.chunkFor(x);
+    if (c >= 0) {
+      // Most often x falls between two runs of one chunk: all of it in deltas from the chunk's base.
+      const chunk = this.chunks[c];
+      const d = diff(x, this.bases[c]);
+      const i = chunk.search(d);
+      if (i >= 0 && i + 1 < chunk.count) {
+        const belowLength = chunk.length(i);
+        const past = d - chunk.delta(i) - belowLength; // x minus the run's end
+        if (past <= 0) return false;
+        const aboveDelta = chunk.delta(i + 1);
+        if (past === 1 && aboveDelta === d + 1) {
+          chunk.setLength(i, belowLength + 2 + chunk.length(i + 1));
+          this.removeAt(c, i + 1);
+        } else if (past === 1) chunk.setLength(i, belowLength + 1);
+        else if (aboveDelta === d + 1) {
+          chunk.setDelta(i + 1, d);
+          chunk.setLength(i + 1, chunk.length(i + 1) + 1);
+        } else this.insertAfter(c, i, x, 0);
+        return true;
+      }
+    }
     let bc = c; // the run at or below x: run bi of chunk bc (bc = -1: there is none)
     let bi = c >= 0 ? this.chunks[c].search(diff(x, this.bases[c])) : -1;
     if (bi < 0 && c > 0) bi = this.chunks[--bc].count - 1;
