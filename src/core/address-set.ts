@@ -5,13 +5,19 @@
 // between are packed (packed-runs.ts), created when first needed. So a fresh prefix costs no storage at all,
 // acquiring the next free address extends the low run in O(1), a prefix filled from the bottom is one run
 // whatever its size, and any other change costs O(log runs). Offsets are numbers where the prefix has at most
-// 2^53 addresses (every IPv4 prefix) and bigints beyond (large IPv6 prefixes).
+// 2^53 addresses (every IPv4 prefix) and bigints beyond (large IPv6 prefixes); prefixes of more than 2^64
+// addresses keep their runs sparse (sparse-runs.ts), as scattered addresses there lie too far apart to pack.
 import { MAX_RUNS, PackedRuns } from "./packed-runs";
+import type { RunStore } from "./run-store";
+import { SparseRuns } from "./sparse-runs";
 
 type Offset = number | bigint;
 
 const inc = <K extends Offset>(x: K): K => (typeof x === "number" ? x + 1 : (x as bigint) + 1n) as K;
 const dec = <K extends Offset>(x: K): K => (typeof x === "number" ? x - 1 : (x as bigint) - 1n) as K;
+/** Prefixes with more addresses than this keep sparse runs. */
+const SPARSE_ABOVE = 1n << 64n;
+
 const zeroLike = <K extends Offset>(x: K): K => (typeof x === "number" ? 0 : 0n) as K;
 
 export class AddressSet<K extends Offset> {
@@ -20,7 +26,7 @@ export class AddressSet<K extends Offset> {
   /** The high run is [highStart, span), when it is not part of the low run (else highStart = span). */
   private highStart: K;
   /** Runs strictly between the low and the high run, never adjacent to them or to each other. */
-  private middle: PackedRuns<K> | null = null;
+  private middle: RunStore<K> | null = null;
   /** A number: every held address was added one at a time, so the count stays far below 2^53. */
   private count = 0;
 
@@ -115,8 +121,12 @@ export class AddressSet<K extends Offset> {
     return this.middle?.capacityBytes ?? 0;
   }
 
-  private runs(): PackedRuns<K> {
-    if (this.middle === null) this.middle = new PackedRuns<K>(this.maxRuns);
+  private runs(): RunStore<K> {
+    if (this.middle === null) {
+      // (K is bigint where the span is, which TypeScript cannot follow)
+      const sparse = typeof this.span === "bigint" && this.span > SPARSE_ABOVE;
+      this.middle = sparse ? (new SparseRuns() as unknown as RunStore<K>) : new PackedRuns<K>(this.maxRuns);
+    }
     return this.middle;
   }
 }

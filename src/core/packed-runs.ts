@@ -4,6 +4,7 @@
 // A run is found by two binary searches; inserting or removing one shifts the bits of one chunk, and
 // splitting, merging or emptying a chunk moves one entry of the chunk list.
 import { type Decoded, PackedChunk } from "./packed-chunk";
+import type { RunStore } from "./run-store";
 
 type Offset = number | bigint;
 
@@ -23,7 +24,7 @@ const plus = <K extends Offset>(a: K, d: number): K =>
 const minusFloor = <K extends Offset>(a: K, d: number): K =>
   (typeof a === "number" ? Math.max(0, a - d) : (a as bigint) > BigInt(d) ? (a as bigint) - BigInt(d) : 0n) as K;
 
-export class PackedRuns<K extends Offset> {
+export class PackedRuns<K extends Offset> implements RunStore<K> {
   /** Base of each chunk: at or below its first run's start, above every start in the previous chunk. */
   private bases: K[] = [];
   /**

@@ -23,6 +23,20 @@ export class SortedIndex<K extends number | bigint, V> {
     return this.values[c][lastAtOrBelow(this.keys[c], k)];
   }
 
+  /** The entry with the largest key <= k, as [key, value]. */
+  floorEntry(k: K): [K, V] | undefined {
+    const c = this.chunkFor(k);
+    if (c < 0) return undefined;
+    const i = lastAtOrBelow(this.keys[c], k);
+    return [this.keys[c][i], this.values[c][i]];
+  }
+
+  /** Replaces the value of key k, which must be present. */
+  replace(k: K, v: V): void {
+    const c = this.chunkFor(k);
+    this.values[c][lastAtOrBelow(this.keys[c], k)] = v;
+  }
+
   /** The value with the smallest key > k. */
   above(k: K): V | undefined {
     const c = this.chunkFor(k);

@@ -1,8 +1,11 @@
 // PackedRuns (runs in bit-packed chunks) against a sorted map, with number offsets and with bigint offsets
-// spread further apart than 2^53, with chunks small enough to grow, split, rebase, merge and empty often.
+// spread further apart than 2^53, with chunks small enough to grow, split, rebase, merge and empty often;
+// SparseRuns (runs one by one, for prefixes of more than 2^64 addresses) against the same map.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { PackedRuns } from "../../src/core/packed-runs";
+import type { RunStore } from "../../src/core/run-store";
+import { SparseRuns } from "../../src/core/sparse-runs";
 
 type Op<K> =
   | { t: "set"; start: K; len: number }
@@ -28,13 +31,13 @@ function ops<K>(offset: fc.Arbitrary<K>): fc.Arbitrary<Op<K>[]> {
 const cmp = <K extends number | bigint>(a: K, b: K) => (a < b ? -1 : a > b ? 1 : 0);
 
 function runModel<K extends number | bigint>(
-  maxRuns: number,
+  store: number | (() => RunStore<K>),
   list: Op<K>[],
   probes: K[],
   add: (k: K, n: number) => K,
   max: K,
 ): void {
-  const runs = new PackedRuns<K>(maxRuns);
+  const runs = typeof store === "number" ? new PackedRuns<K>(store) : store();
   const model = new Map<K, K>();
   const put = (start: K, len: number) => {
     let end = add(start, len);
@@ -44,7 +47,9 @@ function runModel<K extends number | bigint>(
   };
   const check = () => {
     const sorted = [...model.entries()].sort((a, b) => cmp(a[0], b[0]));
-    expect([...runs.entries()]).toEqual(sorted);
+    const entries: [K, K][] = [];
+    runs.forEach((start, end) => entries.push([start, end]));
+    expect(entries).toEqual(sorted);
     expect(runs.size).toBe(model.size);
   };
   for (const o of list) {
@@ -106,6 +111,15 @@ describe("PackedRuns", () => {
       );
     });
   }
+
+  it("SparseRuns, bigint offsets more than 2^53 apart: agrees with a sorted map", () => {
+    fc.assert(
+      fc.property(ops(bigOffset), fc.array(bigOffset, { minLength: 1, maxLength: 20 }), (list, probes) =>
+        runModel(() => new SparseRuns(), list, probes, (k, n) => k + BigInt(n), (1n << 128n) - 1n),
+      ),
+      { numRuns: 150 },
+    );
+  });
 
   it("keeps its chunks more than half full when runs arrive at random", () => {
     const runs = new PackedRuns<number>();
