@@ -273,6 +273,11 @@ export class PackedRuns<K extends Offset> implements RunStore<K> {
       this.newChunk(c + 1, start, length);
       return;
     }
+    if (chunk.count === this.maxRuns && i === chunk.count - 1 && c === this.chunks.length - 1) {
+      // past the end of a full last chunk (runs arriving in ascending order): a new chunk, leaving this one full
+      this.newChunk(c + 1, start, length);
+      return;
+    }
     if (chunk.count === this.maxRuns) {
       this.split(c);
       if (!(start < this.bases[c + 1])) {
