@@ -13,11 +13,11 @@ import { SparseRuns } from "./sparse-runs";
 
 type Offset = number | bigint;
 
-const inc = <K extends Offset>(x: K): K => (typeof x === "number" ? x + 1 : (x as bigint) + 1n) as K;
-const dec = <K extends Offset>(x: K): K => (typeof x === "number" ? x - 1 : (x as bigint) - 1n) as K;
 /** Prefixes with more addresses than this keep sparse runs. */
 const SPARSE_ABOVE = 1n << 64n;
 
+const inc = <K extends Offset>(x: K): K => (typeof x === "number" ? x + 1 : (x as bigint) + 1n) as K;
+const dec = <K extends Offset>(x: K): K => (typeof x === "number" ? x - 1 : (x as bigint) - 1n) as K;
 const zeroLike = <K extends Offset>(x: K): K => (typeof x === "number" ? 0 : 0n) as K;
 
 export class AddressSet<K extends Offset> {

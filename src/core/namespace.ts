@@ -28,6 +28,7 @@ import * as E from "./errors";
 import { exportGoIpamDump, parseGoIpamDump } from "./goipam-dump";
 import { parsed } from "./parsed";
 import { PrefixNode, ipv4Span } from "./prefix-node";
+import { del, prefixRecord, put, recordsOfNew, recordsOfRemoved } from "./records";
 import { SortedIndex } from "./sorted-index";
 import type { Change, Command, IpamRecord, PrefixInfo, ResultOf, Usage } from "./types";
 import { usageOf } from "./usage";
@@ -292,13 +293,7 @@ export class Namespace {
   }
 
   private removeWithRecords(node: PrefixNode): Change[] {
-    const changes: Change[] = [];
-    if (node.holdsOnlyReserved4()) {
-      // an IPv4 prefix that was never used, or a parent: its reserved addresses
-      changes.push(del({ kind: "ip", prefix: node.cidr, ip: node.addressPart() }));
-      if (node.reservesLast) changes.push(del({ kind: "ip", prefix: node.cidr, ip: node.lastAddress4() }));
-    } else for (const ip of node.ipStrings()) changes.push(del({ kind: "ip", prefix: node.cidr, ip }));
-    changes.push({ op: "delete", record: prefixRecord(node) });
+    const changes = recordsOfRemoved(node);
     this.remove(node);
     return changes;
   }
@@ -360,7 +355,7 @@ export class Namespace {
     }
     return {
       result: { ip, parentPrefix: node.cidr },
-      changes: [{ op: "delete", record: { kind: "ip", prefix: node.cidr, ip } } as Change],
+      changes: [del({ kind: "ip", prefix: node.cidr, ip })],
     };
   }
 
@@ -397,18 +392,6 @@ const SLASH_BITS: readonly string[] = Array.from({ length: 33 }, (_, bits) => "/
 /** Scratch for parsing CIDRs (the core is synchronous, so one is enough). */
 const scanned = scannedPrefix();
 
-/**
- * The records of a new prefix, which holds the addresses go-ipam reserves at creation (the first, and for
- * IPv4 the last): the prefix and those addresses. `head` is the first address, printed.
- */
-function recordsOfNew(node: PrefixNode, head: string): Change[] {
-  const changes: Change[] = [put(prefixRecord(node)), put({ kind: "ip", prefix: node.cidr, ip: head })];
-  if (node.reservesLast) changes.push(put({ kind: "ip", prefix: node.cidr, ip: node.lastAddress4() }));
-  return changes;
-}
-
 const info = (node: PrefixNode): PrefixInfo => ({ cidr: node.cidr, parentCidr: node.parentCidr });
 const unchanged = <R>(result: R): Applied<R> => ({ result, changes: [] });
-const put = (record: IpamRecord): Change => ({ op: "put", record });
-const del = (record: IpamRecord): Change => ({ op: "delete", record });
-export const prefixRecord = (node: PrefixNode): IpamRecord => ({ kind: "prefix", cidr: node.cidr, parentCidr: node.parentCidr });
+

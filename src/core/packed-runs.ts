@@ -1,8 +1,8 @@
 // Sorted, disjoint runs [start, end] of offsets, in packed chunks (packed-chunk.ts) of at most MAX_RUNS runs,
 // found through the sorted list of the chunks' bases. Offsets are numbers (prefixes of up to 2^53 addresses)
 // or bigints (larger IPv6 prefixes); inside a chunk everything is a number, as a chunk never spans 2^53.
-// A run is found by two binary searches; inserting or removing one shifts the bits of one chunk, and
-// splitting, merging or emptying a chunk moves one entry of the chunk list.
+// A run is found by two searches (the chunk list, then the chunk's deltas); inserting or removing one shifts
+// the bits of one chunk, and splitting, merging or emptying a chunk moves one entry of the chunk list.
 import { type Decoded, PackedChunk } from "./packed-chunk";
 import type { RunStore } from "./run-store";
 
@@ -217,12 +217,6 @@ export class PackedRuns<K extends Offset> implements RunStore<K> {
         fn(start, plus(start, chunk.length(i)));
       }
     }
-  }
-
-  *entries(): IterableIterator<[K, K]> {
-    const out: [K, K][] = [];
-    this.forEach((s, e) => out.push([s, e]));
-    yield* out;
   }
 
   /** Bytes of typed-array storage (for measurements and tests). */
