@@ -81,7 +81,7 @@ describe("NumberFreeSpace against a list of taken blocks", () => {
     it(`a parent of 2^${hostBits} addresses: best fit, specific takes and releases, treap invariants`, () => {
       const span = 2 ** hostBits;
       fc.assert(
-        fc.property(fc.array(op, { maxLength: 300, size: "max" }), (ops) => {
+        fc.property(fc.array(op, { maxLength: 150, size: "max" }), (ops) => {
           const space = new NumberFreeSpace(span);
           const taken: Block[] = [];
           for (const o of ops) {
@@ -115,7 +115,7 @@ describe("NumberFreeSpace against a list of taken blocks", () => {
           expect(space.isWhole).toBe(true);
           checkTreap(space);
         }),
-        { numRuns: hostBits <= 5 ? 100 : 60 },
+        { numRuns: hostBits <= 5 ? 100 : 50 },
       );
     }, 60_000);
   }

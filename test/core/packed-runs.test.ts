@@ -20,7 +20,7 @@ function ops<K>(offset: fc.Arbitrary<K>): fc.Arbitrary<Op<K>[]> {
       { weight: 4, arbitrary: fc.record({ t: fc.constant("delete" as const), pick: fc.nat() }) },
       {
         weight: 1,
-        arbitrary: fc.record({ t: fc.constant("bulk" as const), from: offset, n: fc.integer({ min: 1, max: 300 }), gap: fc.integer({ min: 2, max: 9 }), down: fc.boolean() }),
+        arbitrary: fc.record({ t: fc.constant("bulk" as const), from: offset, n: fc.integer({ min: 1, max: 150 }), gap: fc.integer({ min: 2, max: 9 }), down: fc.boolean() }),
       },
       { weight: 1, arbitrary: fc.record({ t: fc.constant("drain" as const), keepEvery: fc.integer({ min: 1, max: 50 }) }) },
     ),
@@ -99,7 +99,7 @@ describe("PackedRuns", () => {
         fc.property(ops(numberOffset), fc.array(numberOffset, { minLength: 1, maxLength: 20 }), (list, probes) =>
           runModel(maxRuns, list, probes, (k, n) => k + n, MAX_NUMBER),
         ),
-        { numRuns: 150 },
+        { numRuns: 60 },
       );
     });
     it(`bigint offsets more than 2^53 apart, ${maxRuns} runs a chunk: agrees with a sorted map`, () => {
@@ -107,7 +107,7 @@ describe("PackedRuns", () => {
         fc.property(ops(bigOffset), fc.array(bigOffset, { minLength: 1, maxLength: 20 }), (list, probes) =>
           runModel(maxRuns, list, probes, (k, n) => k + BigInt(n), (1n << 128n) - 1n),
         ),
-        { numRuns: 150 },
+        { numRuns: 60 },
       );
     });
   }
@@ -117,7 +117,7 @@ describe("PackedRuns", () => {
       fc.property(ops(bigOffset), fc.array(bigOffset, { minLength: 1, maxLength: 20 }), (list, probes) =>
         runModel(() => new SparseRuns(), list, probes, (k, n) => k + BigInt(n), (1n << 128n) - 1n),
       ),
-      { numRuns: 150 },
+      { numRuns: 60 },
     );
   });
 
