@@ -143,7 +143,11 @@ export class PrefixNode {
 
   /** Whether the address `value` (of this family) lies in the prefix. */
   contains(value: bigint): boolean {
-    return value >= this.first && value <= this.last;
+    if (this.family === 4) {
+      const offset = Number(value) - this.first4;
+      return offset >= 0 && offset < this.span4;
+    }
+    return value >= this.first6 && value <= this.last;
   }
 
   /** Acquires the address `value`, which lies in the prefix; false when it was held already. */
