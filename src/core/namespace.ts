@@ -1,7 +1,25 @@
 // A namespace's whole IPAM state in memory. `apply` runs one command synchronously and returns its result plus
 // the record changes to persist; a failing command throws an IpamError and leaves the state as it was.
-import { type Addr, type Prefix, bitLen, formatPrefix, maskPrefix, parseAddr, parsePrefix, prefixSize } from "../net";
-import { BTree, compareBigints } from "./btree";
+import {
+  type Addr,
+  NetParseError,
+  type Prefix,
+  bitLen,
+  decimalSmall,
+  formatIPv4,
+  formatPrefix,
+  lastParsedFamily,
+  lastParsedV6,
+  lastParsedZone,
+  maskIPv4,
+  maskPrefix,
+  parseAddr,
+  parsePrefix,
+  prefixSize,
+  scanAddr,
+  scanPrefix,
+  scannedPrefix,
+} from "../net";
 import { buildNamespace } from "./builder";
 import { ChurnSafeMap } from "./churn-safe-map";
 import { commandObject, length, optionalStr, str, unknownOp } from "./command-check";
@@ -9,7 +27,9 @@ import { exportDump, parseDump } from "./dump";
 import * as E from "./errors";
 import { exportGoIpamDump, parseGoIpamDump } from "./goipam-dump";
 import { parsed } from "./parsed";
-import { PrefixNode } from "./prefix-node";
+import { PrefixNode, ipv4Span } from "./prefix-node";
+import { del, prefixRecord, put, recordsOfNew, recordsOfRemoved } from "./records";
+import { SortedIndex } from "./sorted-index";
 import type { Change, Command, IpamRecord, PrefixInfo, ResultOf, Usage } from "./types";
 import { usageOf } from "./usage";
 
@@ -29,10 +49,8 @@ export class Namespace {
   /** Every prefix by canonical CIDR. */
   readonly prefixes = new ChurnSafeMap<string, PrefixNode>();
   /** Top-level prefixes by first address, per family, for O(log n) overlap checks. */
-  private readonly topLevel = {
-    4: new BTree<bigint, PrefixNode>(undefined, compareBigints),
-    6: new BTree<bigint, PrefixNode>(undefined, compareBigints),
-  };
+  private readonly topLevel4 = new SortedIndex<number, PrefixNode>();
+  private readonly topLevel6 = new SortedIndex<bigint, PrefixNode>();
 
   /** Rebuilds a namespace from its records; throws IpamError (invalid_input) if they are inconsistent. */
   static fromRecords(records: Iterable<IpamRecord>): Namespace {
@@ -95,7 +113,7 @@ export class Namespace {
     let acquiredIPs = 0n;
     let availableIPs = 0n;
     for (const node of this.prefixes.values()) {
-      acquiredIPs += BigInt(node.ips.size);
+      acquiredIPs += BigInt(node.heldCount);
       if (!node.isParent) availableIPs += node.size;
     }
     return { prefixes: this.prefixes.size, acquiredIPs, availableIPs };
@@ -104,7 +122,10 @@ export class Namespace {
   /** Prefixes ordered by family, address, then length (parents before their children). */
   sortedPrefixes(): PrefixNode[] {
     return [...this.prefixes.values()].sort(
-      (a, b) => a.family - b.family || compareBigints(a.first, b.first) || a.bits - b.bits,
+      (a, b) =>
+        a.family - b.family ||
+        (a.family === 4 ? a.first4 - b.first4 : a.first6 < b.first6 ? -1 : a.first6 > b.first6 ? 1 : 0) ||
+        a.bits - b.bits,
     );
   }
 
@@ -112,37 +133,58 @@ export class Namespace {
 
   /** Adds a top-level prefix; throws on overlap. Does not reserve addresses. */
   insertTopLevel(prefix: Prefix, cidr: string): PrefixNode {
-    const node = new PrefixNode(prefix, cidr, null);
-    const clash = this.overlapping(node);
-    if (clash !== undefined) throw E.overlaps(cidr, clash.cidr);
-    this.topLevel[node.family].set(node.first, node);
-    this.prefixes.set(cidr, node);
-    return node;
+    return this.addTopLevel(PrefixNode.of(prefix, cidr, null, false));
   }
 
   /** Adds a child whose range has already been taken from the parent's free space. */
   insertChild(parent: PrefixNode, prefix: Prefix, cidr: string): PrefixNode {
-    const child = new PrefixNode(prefix, cidr, parent);
-    parent.addChild(child);
-    this.prefixes.set(cidr, child);
+    return this.addChild(PrefixNode.of(prefix, cidr, parent, false));
+  }
+
+  private addTopLevel(node: PrefixNode): PrefixNode {
+    const clash = this.overlapping(node);
+    if (clash !== undefined) throw E.overlaps(node.cidr, clash.cidr);
+    if (node.family === 4) this.topLevel4.insert(node.first4, node);
+    else this.topLevel6.insert(node.first6, node);
+    // no live prefix has this CIDR: it would overlap
+    this.prefixes.insertNew(node.cidr, node);
+    return node;
+  }
+
+  private addChild(child: PrefixNode): PrefixNode {
+    child.parent!.childCount++;
+    // no live prefix has this CIDR: its range was free in the parent
+    this.prefixes.insertNew(child.cidr, child);
     return child;
   }
 
   private remove(node: PrefixNode): void {
-    this.prefixes.delete(node.cidr);
-    if (node.parent === null) this.topLevel[node.family].delete(node.first);
-    else {
-      node.parent.free!.release(node.first, node.size);
-      node.parent.removeChild(node);
+    this.prefixes.deleteLive(node.cidr);
+    const parent = node.parent;
+    if (parent === null) {
+      if (node.family === 4) this.topLevel4.delete(node.first4);
+      else this.topLevel6.delete(node.first6);
+      return;
     }
+    const small = parent.free!.small;
+    if (small !== null && node.family === 4) small.release(node.first4 - parent.first4, node.span4);
+    else parent.free!.release(node.first, node.size);
+    parent.childCount--;
   }
 
   private overlapping(node: PrefixNode): PrefixNode | undefined {
-    const tree = this.topLevel[node.family];
-    const below = tree.getPairOrNextLower(node.first);
-    if (below !== undefined && below[1].last >= node.first) return below[1];
-    const above = tree.getPairOrNextHigher(node.first);
-    if (above !== undefined && above[1].first <= node.last) return above[1];
+    if (node.family === 4) {
+      const first = node.first4;
+      const below = this.topLevel4.atOrBelow(first);
+      if (below !== undefined && below.first4 + below.span4 > first) return below;
+      const above = this.topLevel4.above(first);
+      if (above !== undefined && above.first4 < first + node.span4) return above;
+      return undefined;
+    }
+    const below = this.topLevel6.atOrBelow(node.first6);
+    if (below !== undefined && below.last >= node.first6) return below;
+    const above = this.topLevel6.above(node.first6);
+    if (above !== undefined && above.first6 <= node.last) return above;
     return undefined;
   }
 
@@ -170,20 +212,32 @@ export class Namespace {
   // ---- commands ----
 
   private createPrefix(raw: string): Applied<PrefixInfo> {
-    const parsed = parseCidrOrThrow(raw, (m) => E.unableToParseCidr(raw, m));
-    const prefix = maskPrefix(parsed);
-    // Go's parser accepts IPv4 only in canonical dotted decimal, so an IPv4 CIDR without host bits is canonical.
-    const cidr = parsed.family === 4 && parsed.addr === prefix.addr ? raw : formatPrefix(prefix);
-    const node = this.insertTopLevel(prefix, cidr);
-    const changes: Change[] = [put(prefixRecord(node))];
-    reserve(node, changes);
-    return { result: info(node), changes };
+    const p = scanned;
+    try {
+      scanPrefix(raw, p);
+    } catch (e) {
+      throw e instanceof NetParseError ? E.unableToParseCidr(raw, e.message) : e;
+    }
+    let node: PrefixNode;
+    let head: string;
+    if (p.family === 4) {
+      const first = (p.v4 & maskIPv4(p.bits)) >>> 0;
+      // Go's parser accepts IPv4 only in canonical dotted decimal, so an IPv4 CIDR without host bits is canonical.
+      head = first === p.v4 ? raw.slice(0, p.slash) : formatIPv4(first);
+      node = PrefixNode.v4(first, p.bits, first === p.v4 ? raw : head + SLASH_BITS[p.bits], null);
+    } else {
+      const prefix = maskPrefix({ family: 6, addr: p.v6, bits: p.bits });
+      node = PrefixNode.of(prefix, formatPrefix(prefix), null, true);
+      head = node.addressPart();
+    }
+    this.addTopLevel(node);
+    return { result: info(node), changes: recordsOfNew(node, head) };
   }
 
   private deletePrefix(raw: string): Applied<PrefixInfo> {
     const node = this.lookupWrapped(raw);
     if (node.hasIPs()) throw E.deleteHasIPs(node.cidr);
-    if (node.isParent) throw E.deleteHasChildren(node.cidr, node.childCount());
+    if (node.isParent) throw E.deleteHasChildren(node.cidr, node.childCount);
     return { result: info(node), changes: this.removeWithRecords(node) };
   }
 
@@ -198,25 +252,36 @@ export class Namespace {
     const bitlen = bitLen(parent.family);
     if (child === undefined && length > bitlen) throw E.lengthTooLarge(length, bitlen);
     if (parent.hasIPs()) throw E.childOnPrefixWithIPs(parent.cidr);
-    let start: bigint;
+    let node: PrefixNode;
     if (child !== undefined) {
       if (child.family !== parent.family || !parent.freeSpace().takeSpecific(child.addr, prefixSize(length, parent.family))) {
         throw E.specificChildNotAvailable(rawChild!, rawParent);
       }
-      start = child.addr;
+      node = PrefixNode.of(child, formatPrefix(child), parent, true);
     } else {
-      const taken = parent.freeSpace().takeBestFit(prefixSize(length, parent.family));
-      if (taken === undefined) {
-        const free = Array.from(parent.freeBlocks(), (b) => parent.blockCidr(b.start, b.size));
-        throw E.noChildAvailable(rawParent, length, free);
+      const space = parent.freeSpace();
+      if (parent.family === 4 && space.small !== null) {
+        // IPv4 in numbers: offsets from the parent's first address
+        const at = space.small.takeBestFit(ipv4Span(32 - length));
+        if (at < 0) throw this.noChildAvailable(parent, rawParent, length);
+        const first = parent.first4 + at;
+        const head = formatIPv4(first);
+        node = PrefixNode.v4(first, length, head + SLASH_BITS[length], parent);
+        this.addChild(node);
+        return { result: info(node), changes: recordsOfNew(node, head) };
       }
-      start = taken;
+      const start = space.takeBestFit(prefixSize(length, parent.family));
+      if (start === undefined) throw this.noChildAvailable(parent, rawParent, length);
+      const prefix: Prefix = { family: parent.family, addr: start, bits: length };
+      node = PrefixNode.of(prefix, formatPrefix(prefix), parent, true);
     }
-    const prefix: Prefix = { family: parent.family, addr: start, bits: length };
-    const node = this.insertChild(parent, prefix, formatPrefix(prefix));
-    const changes: Change[] = [put(prefixRecord(node))];
-    reserve(node, changes);
-    return { result: info(node), changes };
+    this.addChild(node);
+    return { result: info(node), changes: recordsOfNew(node, node.addressPart()) };
+  }
+
+  private noChildAvailable(parent: PrefixNode, rawParent: string, length: number): E.IpamError {
+    const free = Array.from(parent.freeBlocks(), (b) => parent.blockCidr(b.start, b.size));
+    return E.noChildAvailable(rawParent, length, free);
   }
 
   private releaseChildPrefix(raw: string): Applied<PrefixInfo> {
@@ -228,9 +293,7 @@ export class Namespace {
   }
 
   private removeWithRecords(node: PrefixNode): Change[] {
-    const changes: Change[] = [];
-    for (const ip of node.ipStrings()) changes.push({ op: "delete", record: { kind: "ip", prefix: node.cidr, ip } });
-    changes.push({ op: "delete", record: prefixRecord(node) });
+    const changes = recordsOfRemoved(node);
     this.remove(node);
     return changes;
   }
@@ -238,31 +301,61 @@ export class Namespace {
   private acquireIP(rawPrefix: string, rawIP?: string) {
     const node = this.lookupWrapped(rawPrefix);
     if (node.isParent) throw E.acquireIPOnParent(node.cidr);
-    let value: bigint | undefined;
-    if (rawIP !== undefined && rawIP !== "") {
-      const addr = parseAddrOrThrow(rawIP, () => E.ipNotValid(rawIP));
-      if (addr.family !== node.family || addr.zone !== "" || addr.value < node.first || addr.value > node.last)
-        throw E.ipNotInPrefix(rawIP, rawPrefix);
-      if (node.ips.has(addr.value)) throw E.ipAlreadyAllocated(node.formatAddress(addr.value));
-      value = addr.value;
+    const specific = rawIP !== undefined && rawIP !== "";
+    let ip: string;
+    if (node.family === 4) {
+      const ips = node.ipv4();
+      let offset: number;
+      if (specific) {
+        const v4 = scanAddrOrThrow(rawIP, () => E.ipNotValid(rawIP));
+        offset = v4 - node.first4;
+        if (v4 < 0 || lastParsedFamily() !== 4 || offset < 0 || offset >= ips.span) throw E.ipNotInPrefix(rawIP, rawPrefix);
+        if (!ips.add(offset)) throw E.ipAlreadyAllocated(rawIP);
+        ip = rawIP; // IPv4 parses only when canonical
+      } else {
+        const free = ips.lowestFree();
+        if (free === undefined) throw E.noIPAvailable(node.cidr, ips.size);
+        offset = free;
+        ips.add(offset);
+        ip = offset === 0 ? node.addressPart() : formatIPv4(node.first4 + offset);
+      }
     } else {
-      value = node.ips.lowestFree();
-      if (value === undefined) throw E.noIPAvailable(node.cidr, node.ips.size);
+      const ips = node.ips6!;
+      let value: bigint;
+      if (specific) {
+        const addr = parseAddrOrThrow(rawIP, () => E.ipNotValid(rawIP));
+        if (addr.family !== node.family || addr.zone !== "" || !node.contains(addr.value)) throw E.ipNotInPrefix(rawIP, rawPrefix);
+        if (!ips.add(addr.value)) throw E.ipAlreadyAllocated(node.formatAddress(addr.value));
+        value = addr.value;
+      } else {
+        const free = ips.lowestFree();
+        if (free === undefined) throw E.noIPAvailable(node.cidr, ips.size);
+        value = free;
+        ips.add(value);
+      }
+      ip = node.formatAddress(value);
     }
-    node.ips.add(value);
-    const ip = node.formatAddress(value);
     return { result: { ip, parentPrefix: node.cidr }, changes: [put({ kind: "ip", prefix: node.cidr, ip })] };
   }
 
   private releaseIP(rawPrefix: string, rawIP: string) {
     const node = this.lookupWrapped(rawPrefix);
-    const addr = parseAddrOrThrow(rawIP, (m) => E.releaseIPParse(rawIP, m));
-    if (addr.family !== node.family || addr.zone !== "" || !node.ips.delete(addr.value))
-      throw E.ipNotAllocated(rawIP, rawPrefix);
-    const ip = addr.family === 4 ? rawIP : node.formatAddress(addr.value); // IPv4 parses only when canonical
+    const v4 = scanAddrOrThrow(rawIP, (m) => E.releaseIPParse(rawIP, m));
+    if (lastParsedFamily() !== node.family || lastParsedZone() !== "") throw E.ipNotAllocated(rawIP, rawPrefix);
+    let ip: string;
+    if (node.family === 4) {
+      const offset = v4 - node.first4;
+      const ips = node.ipv4();
+      if (offset < 0 || offset >= ips.span || !ips.delete(offset)) throw E.ipNotAllocated(rawIP, rawPrefix);
+      ip = rawIP; // IPv4 parses only when canonical
+    } else {
+      const value = lastParsedV6();
+      if (!node.ips6!.delete(value)) throw E.ipNotAllocated(rawIP, rawPrefix);
+      ip = node.formatAddress(value);
+    }
     return {
       result: { ip, parentPrefix: node.cidr },
-      changes: [{ op: "delete", record: { kind: "ip", prefix: node.cidr, ip } } as Change],
+      changes: [del({ kind: "ip", prefix: node.cidr, ip })],
     };
   }
 
@@ -270,8 +363,8 @@ export class Namespace {
     if (!this.isEmpty) throw E.loadIntoNonEmpty();
     const built = Namespace.fromRecords(records); // built aside, so a bad dump leaves this namespace untouched
     for (const [cidr, node] of built.prefixes) this.prefixes.set(cidr, node);
-    for (const family of [4, 6] as const)
-      for (const [first, node] of built.topLevel[family].entries()) this.topLevel[family].set(first, node);
+    for (const [first, node] of built.topLevel4.entries()) this.topLevel4.insert(first, node);
+    for (const [first, node] of built.topLevel6.entries()) this.topLevel6.insert(first, node);
     return { result: null, changes: this.records().map(put) };
   }
 }
@@ -284,17 +377,21 @@ function parseAddrOrThrow(raw: string, wrap: (message: string) => E.IpamError): 
   return parsed(() => parseAddr(raw), wrap);
 }
 
-/** Acquires the addresses go-ipam reserves at creation: the first, and for IPv4 the last. */
-function reserve(node: PrefixNode, changes: Change[]): void {
-  node.ips.add(node.first);
-  changes.push(put({ kind: "ip", prefix: node.cidr, ip: node.formatAddress(node.first) }));
-  if (node.reservesLast) {
-    node.ips.add(node.last);
-    changes.push(put({ kind: "ip", prefix: node.cidr, ip: node.formatAddress(node.last) }));
+/** scanAddr (the IPv4 value, or -1 for IPv6) with the parse error wrapped. */
+function scanAddrOrThrow(raw: string, wrap: (message: string) => E.IpamError): number {
+  try {
+    return scanAddr(raw, raw.length, null);
+  } catch (e) {
+    throw e instanceof NetParseError ? wrap(e.message) : e;
   }
 }
 
+/** "/0" to "/32": an IPv4 CIDR's suffix. */
+const SLASH_BITS: readonly string[] = Array.from({ length: 33 }, (_, bits) => "/" + decimalSmall(bits));
+
+/** Scratch for parsing CIDRs (the core is synchronous, so one is enough). */
+const scanned = scannedPrefix();
+
 const info = (node: PrefixNode): PrefixInfo => ({ cidr: node.cidr, parentCidr: node.parentCidr });
 const unchanged = <R>(result: R): Applied<R> => ({ result, changes: [] });
-const put = (record: IpamRecord): Change => ({ op: "put", record });
-export const prefixRecord = (node: PrefixNode): IpamRecord => ({ kind: "prefix", cidr: node.cidr, parentCidr: node.parentCidr });
+
