@@ -1,5 +1,7 @@
-// Benchmarks of the IPAM core: `npm run bench` prints a table; `npm run bench -- --json` ends with one JSON
-// line mapping workload name to ops/s (or to bytes / ms for the memory and fill figures); `-- --passes N`.
+// Benchmarks of the IPAM core: `npm run bench` prints a table of every workload, the comparison with go-ipam's
+// own figures, and the memory per address of 10,000,000 addresses in one prefix. `-- --json` ends with one JSON
+// line mapping workload name to ops/s (or to bytes/IP or ms), and "ratio/<workload>" to the ratio against
+// go-ipam; `-- --passes N` (default 3); `-- --only speed` or `-- --only memory` runs half of it.
 //
 // One op is what go-ipam's own benchmark of the same name counts (reference §5.3): a create+delete or an
 // acquire+release pair. Workloads run on the allocator (Namespace.apply), which also produces the record
@@ -8,6 +10,7 @@
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { Ipam, Namespace, prefixesOverlapping } from "../src/core";
+import { formatIPv4 } from "../src/net";
 
 type Measure = { value: number; unit: "ops/s" | "addresses/s" | "ms" | "bytes/IP"; detail?: string };
 
@@ -49,12 +52,6 @@ function acquireReleaseChild(ns: Namespace, parent: string, length: number): () 
   };
 }
 
-/** The JavaScript heap plus ArrayBuffer backing stores (typed arrays live outside the heap proper). */
-function usedBytes(): number {
-  const m = process.memoryUsage();
-  return m.heapUsed + m.arrayBuffers;
-}
-
 /** AcquireIPs of n addresses + ReleaseIPs of the same n, as addresses per second (each acquired and released once). */
 function bulkPairs(n: number, labels?: Record<string, string>): Measure {
   const ns = namespaceWith("10.0.0.0/16");
@@ -62,24 +59,91 @@ function bulkPairs(n: number, labels?: Record<string, string>): Measure {
     const { result } = ns.apply({ op: "acquireIPs", prefixCidr: "10.0.0.0/16", count: n, ...(labels ? { labels } : {}) });
     ns.apply({ op: "releaseIPs", prefixCidr: "10.0.0.0/16", ips: result.map((r) => r.ip) });
   }, 200);
-  return { value: m.value * n, unit: "addresses/s", detail: `${((1e9 / m.value) / 1000).toFixed(1)} µs per ${n}-address pair` };
+  return { value: m.value * n, unit: "addresses/s", detail: `${(1e6 / m.value).toFixed(1)} µs per ${n}-address pair` };
 }
 
-function heapPerIP(fill: (ns: Namespace) => void): Measure {
+/** The JavaScript heap plus ArrayBuffer backing stores (typed arrays live outside the heap proper). */
+function usedBytes(): number {
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
+}
+
+/** Collects garbage until freed ArrayBuffers are accounted for too (their backing stores go on a later turn). */
+async function settle(): Promise<void> {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (gc === undefined) throw new Error("run node with --expose-gc");
-  gc();
-  const before = usedBytes();
-  const ns = namespaceWith("10.0.0.0/8");
-  fill(ns);
-  gc();
-  const bytes = (usedBytes() - before) / 1_000_000;
-  const node = ns.prefixes.get("10.0.0.0/8")!;
-  const labelled = node.ipLabels?.size ?? 0;
-  return { value: Math.round(bytes * 10) / 10, unit: "bytes/IP", detail: `${node.ips.runCount} runs${labelled ? `, ${labelled} labelled` : ""}` };
+  for (let i = 0; i < 3; i++) {
+    gc();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
-const workloads: Record<string, () => Measure> = {
+/** Bytes per acquired address of one prefix after `fill`, heap and typed arrays, the prefix's own cost included. */
+async function memoryPerIP(cidr: string, count: number, fill: (ns: Namespace) => void): Promise<Measure> {
+  await settle();
+  const before = usedBytes();
+  const start = performance.now();
+  const ns = namespaceWith(cidr);
+  fill(ns);
+  const seconds = (performance.now() - start) / 1000;
+  await settle();
+  const node = ns.prefixes.get(cidr)!;
+  const held = node.heldCount;
+  const bytes = (usedBytes() - before) / held;
+  if (held < count) throw new Error(`only ${held} of ${count} addresses acquired`);
+  const runs = node.runCount;
+  return { value: Math.round(bytes * 100) / 100, unit: "bytes/IP", detail: `${held.toLocaleString("en-US")} IPs in ${runs.toLocaleString("en-US")} runs, filled in ${seconds.toFixed(1)} s` };
+}
+
+function inOrder(cidr: string, count: number): (ns: Namespace) => void {
+  return (ns) => {
+    for (let i = 0; i < count; i++) ns.apply({ op: "acquireIP", prefixCidr: cidr });
+  };
+}
+
+/**
+ * `count` distinct offsets of a /8 in a random-looking order: a bijection of 24-bit numbers (xor-shifts and odd
+ * multipliers) applied to 0, 1, 2, ..., so no address is drawn twice.
+ */
+function scatteredIPv4(count: number): (ns: Namespace) => void {
+  return (ns) => {
+    for (let i = 0, taken = 0; taken < count; i++) {
+      let x = i;
+      x ^= x >>> 12;
+      x = Math.imul(x, 0x9e3779b1) & 0xffffff;
+      x ^= x >>> 11;
+      x = Math.imul(x, 0x85ebca6b) & 0xffffff;
+      x ^= x >>> 13;
+      if (x === 0 || x === 0xffffff) continue; // the reserved network and broadcast addresses
+      ns.apply({ op: "acquireIP", prefixCidr: "10.0.0.0/8", ip: formatIPv4(0x0a000000 + x) });
+      taken++;
+    }
+  };
+}
+
+/** `count` random addresses of 2001:db8::/64 (64 random bits each; a repeat, about one in 10^11, is drawn again). */
+function scatteredIPv6(count: number): (ns: Namespace) => void {
+  return (ns) => {
+    let s = 0x2545f491;
+    const next = () => {
+      s ^= s << 13;
+      s ^= s >>> 17;
+      s ^= s << 5;
+      return s >>> 0;
+    };
+    const hex = (w: number) => `${(w >>> 16).toString(16)}:${(w & 0xffff).toString(16)}`;
+    for (let taken = 0; taken < count; ) {
+      try {
+        ns.apply({ op: "acquireIP", prefixCidr: "2001:db8::/64", ip: `2001:db8:0:0:${hex(next())}:${hex(next())}` });
+        taken++;
+      } catch {}
+    }
+  };
+}
+
+const TEN_MILLION = 10_000_000;
+
+const workloads: Record<string, () => Measure | Promise<Measure>> = {
   NewPrefix: () => {
     const ns = new Namespace();
     return rate(() => {
@@ -146,38 +210,66 @@ const workloads: Record<string, () => Measure> = {
     for (let i = 0; i < 10_000; i++) ns.apply({ op: "acquireChildPrefix", cidr: "2001:db8:1::/48", length: 64 });
     return { value: Math.round(performance.now() - start), unit: "ms", detail: "10,000 AcquireChildPrefix" };
   },
-  "HeapPerIP/1M-in-/8-in-order": () =>
-    heapPerIP((ns) => {
-      for (let i = 0; i < 1_000_000; i++) ns.apply({ op: "acquireIP", prefixCidr: "10.0.0.0/8" });
-    }),
-  "HeapPerIP/1M-in-/8-at-random": () =>
-    heapPerIP((ns) => {
-      let x = 12345;
-      for (let taken = 0; taken < 1_000_000; ) {
-        x = (Math.imul(x, 1103515245) + 12345) >>> 0;
-        const ip = `10.${(x >>> 16) & 255}.${(x >>> 8) & 255}.${x & 255}`;
-        try {
-          ns.apply({ op: "acquireIP", prefixCidr: "10.0.0.0/8", ip });
-          taken++;
-        } catch {} // already taken
-      }
-    }),
-  // Labels cost memory only where used: addresses in order cost ~0 bytes, so these figures are the labels'.
+  "HeapPerIP/1M-in-/8-in-order": () => memoryPerIP("10.0.0.0/8", 1_000_000, inOrder("10.0.0.0/8", 1_000_000)),
+  "HeapPerIP/1M-in-/8-at-random": () => memoryPerIP("10.0.0.0/8", 1_000_000, scatteredIPv4(1_000_000)),
+  // Labels cost memory only where used: addresses in order cost ~1 byte, so these figures are the labels'.
   "HeapPerLabelledIP/1M-own-labels": () =>
-    heapPerIP((ns) => {
+    memoryPerIP("10.0.0.0/8", 1_000_000, (ns) => {
       for (let i = 0; i < 1_000_000; i++) ns.apply({ op: "acquireIP", prefixCidr: "10.0.0.0/8", labels: { owner: `pod-${i}` } });
     }),
   "HeapPerLabelledIP/1M-shared-labels": () =>
-    heapPerIP((ns) => {
-      for (let i = 0; i < 1_000_000 / 4096; i++) ns.apply({ op: "acquireIPs", prefixCidr: "10.0.0.0/8", count: 4096, labels: { owner: "pod-a" } });
+    memoryPerIP("10.0.0.0/8", 1_000_000, (ns) => {
+      for (let i = 0; i < Math.ceil(1_000_000 / 4096); i++) ns.apply({ op: "acquireIPs", prefixCidr: "10.0.0.0/8", count: 4096, labels: { owner: "pod-a" } });
     }),
+  "Memory/10M-in-/8-in-order": () => memoryPerIP("10.0.0.0/8", TEN_MILLION, inOrder("10.0.0.0/8", TEN_MILLION)),
+  "Memory/10M-in-/8-at-random": () => memoryPerIP("10.0.0.0/8", TEN_MILLION, scatteredIPv4(TEN_MILLION)),
+  "Memory/10M-in-/64-in-order": () => memoryPerIP("2001:db8::/64", TEN_MILLION, inOrder("2001:db8::/64", TEN_MILLION)),
+  "Memory/10M-in-/64-at-random": () => memoryPerIP("2001:db8::/64", TEN_MILLION, scatteredIPv6(TEN_MILLION)),
 };
 
+/**
+ * go-ipam's own benchmarks (b82a149, Go 1.19, memory store) measured on this kind of machine (AMD EPYC, 2 cores),
+ * in pairs/s, and what this core is to reach: `times` go-ipam, or "flat" (no slower when full than when empty,
+ * against the workload named by `flatAgainst`).
+ */
+const GO_IPAM: { name: string; goIpam: number; times?: number; flatAgainst?: string }[] = [
+  { name: "NewPrefix", goIpam: 894_000, times: 3 },
+  { name: "AcquireIP", goIpam: 514_000, times: 10 },
+  { name: "AcquireChildPrefix 8/14", goIpam: 261_000, times: 10 },
+  { name: "AcquireChildPrefix 8/24", goIpam: 262_000, times: 10 },
+  { name: "AcquireChildPrefix 16/18", goIpam: 260_000, times: 10 },
+  { name: "AcquireChildPrefix 16/26", goIpam: 267_000, times: 10 },
+  { name: "AcquireIPFill/fill=60000", goIpam: 53, flatAgainst: "AcquireIPFill/fill=0" },
+  { name: "AcquireChildPrefixFill/fill=9900", goIpam: 171, flatAgainst: "AcquireChildPrefixFill/fill=0" },
+];
+/** "Flat": at least this fraction of the empty prefix's rate (the machine's noise is about ±10%). */
+const FLAT = 0.8;
+/** The memory budget per acquired address (the issue: 4 bytes in an IPv4 /8 in any order, 8 at random in a /64). */
+const MEMORY_BUDGET: Record<string, number> = {
+  "Memory/10M-in-/8-in-order": 4,
+  "Memory/10M-in-/8-at-random": 4,
+  "Memory/10M-in-/64-at-random": 8,
+};
+
+const fmt = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e4 ? `${Math.round(n / 1e3)}k` : `${Math.round(n)}`);
+const ratio = (r: number) => (r >= 100 ? `${Math.round(r).toLocaleString("en-US")}x` : `${r.toFixed(1)}x`);
+
+function table(rows: string[][], right: number[]): string {
+  const width = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => r.map((cell, i) => (right.includes(i) ? cell.padStart(width[i]) : cell.padEnd(width[i]))).join("  ").trimEnd()).join("\n");
+}
+
 const args = process.argv.slice(2);
-const only = args.indexOf("--workload");
-if (only >= 0) {
-  process.stdout.write(JSON.stringify(workloads[args[only + 1]]()));
+const workloadAt = args.indexOf("--workload");
+if (workloadAt >= 0) {
+  process.stdout.write(JSON.stringify(await workloads[args[workloadAt + 1]]()));
 } else {
+  // `--only memory` runs the memory rows (the 10M ones take a while), `--only speed` everything else.
+  const onlyAt = args.indexOf("--only");
+  const only = onlyAt >= 0 ? args[onlyAt + 1] : undefined;
+  if (only !== undefined && only !== "memory" && only !== "speed") throw new Error("--only memory or --only speed");
+  const isMemory = (name: string) => name.startsWith("Memory/") || name.startsWith("HeapPerIP/") || name.startsWith("HeapPerLabelledIP/");
+  const names = Object.keys(workloads).filter((n) => only === undefined || (only === "memory") === isMemory(n));
   // Every workload runs once per pass, each in a fresh process, and the best pass counts: on a shared
   // 2-core machine contention comes in bursts of seconds, and a slower pass measures the neighbours.
   const passesAt = args.indexOf("--passes");
@@ -185,24 +277,55 @@ if (only >= 0) {
   const self = fileURLToPath(import.meta.url);
   const best = new Map<string, Measure>();
   for (let pass = 0; pass < passes; pass++) {
-    for (const name of Object.keys(workloads)) {
-      if (pass > 0 && !isRate(best.get(name)!)) continue; // fill times and heap sizes: once
-      const out = execFileSync(process.execPath, [...process.execArgv, self, "--workload", name], { encoding: "utf8" });
+    for (const name of names) {
+      if (pass > 0 && !isRate(best.get(name)!)) continue; // fill times and memory: once
+      const out = execFileSync(process.execPath, [...process.execArgv, self, "--workload", name], { encoding: "utf8", maxBuffer: 1 << 20 });
       const m = JSON.parse(out) as Measure;
       const prev = best.get(name);
       if (prev === undefined || m.value > prev.value) best.set(name, m);
     }
   }
-  const rows = [["workload", "result", ""]];
   const results: Record<string, number> = {};
+  const rows = [["workload", "result", ""]];
   for (const [name, m] of best) {
-    results[name] = Math.round(m.value * 10) / 10;
+    results[name] = m.unit === "bytes/IP" ? m.value : Math.round(m.value * 10) / 10;
+    const value = m.unit === "bytes/IP" ? m.value.toFixed(2) : Math.round(m.value).toLocaleString("en-US");
     const detail = m.unit === "ops/s" ? `${(1e9 / m.value).toFixed(0)} ns/op` : (m.detail ?? "");
-
-    rows.push([name, `${Math.round(m.value).toLocaleString("en-US")} ${m.unit}`, detail]);
+    rows.push([name, `${value} ${m.unit}`, detail]);
   }
-  const width = [0, 1].map((i) => Math.max(...rows.map((r) => r[i].length)));
-  console.log(rows.map((r) => [r[0].padEnd(width[0]), r[1].padStart(width[1]), r[2]].join("  ")).join("\n"));
-  console.log(`(best of ${passes} passes; --passes N to change)`);
+  console.log(table(rows, [1]));
+  console.log(`(best of ${passes} passes for ops/s, one run for times and memory; --passes N to change)`);
+
+  const compared = GO_IPAM.filter((g) => best.has(g.name));
+  if (compared.length > 0) {
+    const vs = [["vs go-ipam (pairs/s)", "go-ipam", "here", "ratio", "target", ""]];
+    for (const g of compared) {
+      const here = best.get(g.name)!.value;
+      results[`ratio/${g.name}`] = Math.round((here / g.goIpam) * 10) / 10;
+      let target: string;
+      let met: boolean;
+      if (g.times !== undefined) {
+        target = `${g.times}x`;
+        met = here >= g.times * g.goIpam;
+      } else {
+        const empty = best.get(g.flatAgainst!)?.value;
+        const flatness = empty === undefined ? Number.NaN : here / empty;
+        target = `flat (${Number.isNaN(flatness) ? "?" : flatness.toFixed(2)} of empty)`;
+        met = flatness >= FLAT;
+      }
+      vs.push([g.name, fmt(g.goIpam), fmt(here), ratio(here / g.goIpam), target, met ? "met" : "MISSED"]);
+    }
+    console.log(`\n${table(vs, [1, 2, 3])}`);
+  }
+  const budgets = Object.keys(MEMORY_BUDGET).filter((n) => best.has(n));
+  if (budgets.length > 0) {
+    const mem = [["memory, 10M addresses in one prefix", "bytes/IP", "budget", ""]];
+    for (const name of Object.keys(workloads).filter((n) => n.startsWith("Memory/") && best.has(n))) {
+      const b = MEMORY_BUDGET[name];
+      const v = best.get(name)!.value;
+      mem.push([name.slice("Memory/".length), v.toFixed(2), b === undefined ? "" : `<= ${b}`, b === undefined ? "" : v <= b ? "met" : "MISSED"]);
+    }
+    console.log(`\n${table(mem, [1])}`);
+  }
   if (args.includes("--json")) console.log(JSON.stringify(results));
 }

@@ -106,12 +106,11 @@ function insertIP(ns: Namespace, record: IPRecord, shared: SharedLabels): void {
   const node = ns.prefixes.get(record.prefix);
   if (node === undefined) throw invalidDump(`ip ${record.ip} names prefix ${record.prefix}, which does not exist`);
   const addr = canonicalAddr(record.ip);
-  if (addr.family !== node.family || addr.value < node.first || addr.value > node.last)
-    throw invalidDump(`ip ${record.ip} is not in its prefix ${node.cidr}`);
-  if (!node.ips.add(addr.value)) throw invalidDump(`ip ${record.ip} appears twice in prefix ${node.cidr}`);
+  if (addr.family !== node.family || !node.contains(addr.value)) throw invalidDump(`ip ${record.ip} is not in its prefix ${node.cidr}`);
+  if (!node.addValue(addr.value)) throw invalidDump(`ip ${record.ip} appears twice in prefix ${node.cidr}`);
   if (record.labels !== undefined) {
     const labels = recordLabels(record.labels, `ip ${record.ip} of prefix ${node.cidr}`);
-    if (labels !== undefined) node.setIPLabels(addr.value, shared.of(labels));
+    if (labels !== undefined) node.setLabelsAt(node.keyOf(addr.value), shared.of(labels));
   }
 }
 

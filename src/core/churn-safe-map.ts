@@ -28,12 +28,24 @@ export class ChurnSafeMap<K, V> {
     return this;
   }
 
+  /** set() for a key known not to be live (one hash lookup instead of two). */
+  insertNew(key: K, value: V): void {
+    this.map.set(key, value);
+    this.live++;
+  }
+
+  /** delete() for a key known to be live. */
+  deleteLive(key: K): void {
+    this.map.set(key, undefined);
+    this.live--;
+    this.compactIfSparse();
+  }
+
   delete(key: K): boolean {
     if (this.map.get(key) === undefined) return false;
     this.map.set(key, undefined);
     this.live--;
-    const tombstones = this.map.size - this.live;
-    if (tombstones > MIN_TOMBSTONES_BEFORE_COMPACTION && tombstones > this.live) this.compact();
+    this.compactIfSparse();
     return true;
   }
 
@@ -51,6 +63,11 @@ export class ChurnSafeMap<K, V> {
 
   [Symbol.iterator](): IterableIterator<[K, V]> {
     return this.entries();
+  }
+
+  private compactIfSparse(): void {
+    const tombstones = this.map.size - this.live;
+    if (tombstones > MIN_TOMBSTONES_BEFORE_COMPACTION && tombstones > this.live) this.compact();
   }
 
   private compact(): void {

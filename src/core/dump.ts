@@ -39,9 +39,10 @@ export function exportDump(ns: Namespace): string {
 
 /** The labelled addresses of a prefix, ascending, as address -> labels; undefined when there are none. */
 export function labelsByAddress(node: PrefixNode): Record<string, Labels> | undefined {
-  if (node.ipLabels === null || node.ipLabels.size === 0) return undefined;
+  const labelled = node.labelled();
+  if (labelled.length === 0) return undefined;
   const out: Record<string, Labels> = {};
-  for (const [v, labels] of node.ipLabels.sorted()) out[node.formatAddress(v)] = labels;
+  for (const [key, labels] of labelled) out[node.formatKey(key)] = labels;
   return out;
 }
 

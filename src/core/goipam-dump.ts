@@ -8,12 +8,21 @@ import { dumpRecords, isObject, labelsByAddress, parseJson, pushPrefix } from ".
 import { invalidDump, unableToUnmarshal } from "./errors";
 import type { Namespace } from "./namespace";
 import { parsed } from "./parsed";
+import type { PrefixNode } from "./prefix-node";
 import type { IpamRecord } from "./types";
 
 export function exportGoIpamDump(ns: Namespace): string {
-  const out = ns.sortedPrefixes().map((node) => {
+  const nodes = ns.sortedPrefixes();
+  const childrenOf = new Map<PrefixNode, string[]>();
+  for (const node of nodes) {
+    if (node.parent === null) continue;
+    const list = childrenOf.get(node.parent);
+    if (list === undefined) childrenOf.set(node.parent, [node.cidr]);
+    else list.push(node.cidr);
+  }
+  const out = nodes.map((node) => {
     const children: Record<string, boolean> = {};
-    if (node.isParent) for (const cidr of [...node.children!.keys()].sort()) children[cidr] = false;
+    for (const cidr of (childrenOf.get(node) ?? []).sort()) children[cidr] = false;
     const ips: Record<string, boolean> = {};
     for (const ip of node.ipStrings().sort()) ips[ip] = true;
     const entry: Record<string, unknown> = {

@@ -2,17 +2,27 @@
 // the record changes to persist; a failing command throws an IpamError and leaves the state as it was.
 import {
   type Addr,
+  NetParseError,
   type Prefix,
   bitLen,
+  decimalSmall,
+  formatIPv4,
   formatPrefix,
+  lastParsedFamily,
+  lastParsedV6,
+  lastParsedZone,
+  maskIPv4,
   maskPrefix,
   parseAddr,
   parsePrefix,
   prefixFirst,
   prefixLast,
   prefixSize,
+  scanAddr,
+  scanPrefix,
+  scannedPrefix,
 } from "../net";
-import { BTree, compareBigints } from "./btree";
+import type { AddressKey } from "./address-labels";
 import { buildNamespace } from "./builder";
 import { ChurnSafeMap } from "./churn-safe-map";
 import { bulkCount, bulkList, commandObject, length, optionalReservation, optionalStr, str, unknownOp } from "./command-check";
@@ -21,8 +31,10 @@ import * as E from "./errors";
 import { exportGoIpamDump, parseGoIpamDump } from "./goipam-dump";
 import { type Labels, checkLabels, matches } from "./labels";
 import { parsed } from "./parsed";
-import { PrefixNode } from "./prefix-node";
-import type { Change, Command, IPInfo, IPList, IpamRecord, PrefixInfo, PrefixRecord, Reservation, ResultOf, Usage } from "./types";
+import { PrefixNode, ipv4Span } from "./prefix-node";
+import { del, ipRecord, prefixRecord, put, recordsOfNew, recordsOfRemoved } from "./records";
+import { SortedIndex } from "./sorted-index";
+import type { Change, Command, IPInfo, IPList, IPRecord, IpamRecord, PrefixInfo, Reservation, ResultOf, Usage } from "./types";
 import { usageOf } from "./usage";
 
 export interface Applied<R> {
@@ -47,10 +59,8 @@ export class Namespace {
   /** Every prefix by canonical CIDR. */
   readonly prefixes = new ChurnSafeMap<string, PrefixNode>();
   /** Top-level prefixes by first address, per family, for O(log n) overlap checks. */
-  private readonly topLevel = {
-    4: new BTree<bigint, PrefixNode>(undefined, compareBigints),
-    6: new BTree<bigint, PrefixNode>(undefined, compareBigints),
-  };
+  private readonly topLevel4 = new SortedIndex<number, PrefixNode>();
+  private readonly topLevel6 = new SortedIndex<bigint, PrefixNode>();
 
   /** Rebuilds a namespace from its records; throws IpamError (invalid_input) if they are inconsistent. */
   static fromRecords(records: Iterable<IpamRecord>): Namespace {
@@ -75,36 +85,20 @@ export class Namespace {
       case "getPrefix":
         return unchanged(info(this.lookup(str("cidr", cmd.cidr))));
       case "listPrefixes":
-        return unchanged(this.listPrefixes(checkLabels("label selector", cmd.selector), optionalStr("overlapping", cmd.overlapping)));
+        // filters (labels, overlap) are extensions: the unfiltered listing stays as lean as go-ipam's
+        return cmd.selector === undefined && cmd.overlapping === undefined ? unchanged(this.sortedPrefixes().map(info)) : this.runExtension(cmd);
       case "prefixUsage":
         return unchanged(usageOf(this.lookup(str("cidr", cmd.cidr))) satisfies Usage);
       case "acquireChildPrefix":
-        return this.acquireChildPrefix(
-          str("cidr", cmd.cidr),
-          length("length", cmd.length),
-          optionalStr("childCidr", cmd.childCidr),
-          settingsOf(cmd),
-        );
-      case "acquireChildPrefixes":
-        return this.acquireChildPrefixes(str("cidr", cmd.cidr), length("length", cmd.length), bulkCount(cmd.count), settingsOf(cmd));
+        return this.acquireChildPrefix(str("cidr", cmd.cidr), length("length", cmd.length), optionalStr("childCidr", cmd.childCidr), settingsOf(cmd));
       case "releaseChildPrefix":
         return this.releaseChildPrefix(str("cidr", cmd.cidr));
-      case "releaseChildPrefixes":
-        return this.releaseChildPrefixes(bulkList("cidrs", cmd.cidrs));
       case "acquireIP":
-        return this.acquireIP(str("prefixCidr", cmd.prefixCidr), optionalStr("ip", cmd.ip), checkLabels("labels", cmd.labels));
-      case "acquireIPs":
-        return this.acquireIPs(str("prefixCidr", cmd.prefixCidr), bulkCount(cmd.count), checkLabels("labels", cmd.labels));
+        return cmd.labels === undefined ? this.acquireIP(str("prefixCidr", cmd.prefixCidr), optionalStr("ip", cmd.ip)) : this.runExtension(cmd);
       case "releaseIP":
         return this.releaseIP(str("prefixCidr", cmd.prefixCidr), str("ip", cmd.ip));
-      case "releaseIPs":
-        return this.releaseIPs(str("prefixCidr", cmd.prefixCidr), bulkList("ips", cmd.ips));
-      case "releaseIPsByLabel":
-        return this.releaseIPsByLabel(optionalStr("prefixCidr", cmd.prefixCidr), requiredSelector(cmd.selector));
       case "listIPs":
-        return unchanged(this.listIPs(str("prefixCidr", cmd.prefixCidr), checkLabels("label selector", cmd.selector)).ips);
-      case "listIPEntries":
-        return unchanged(this.listIPs(str("prefixCidr", cmd.prefixCidr), checkLabels("label selector", cmd.selector)));
+        return cmd.selector === undefined ? unchanged(this.lookupWrapped(str("prefixCidr", cmd.prefixCidr)).ipStrings()) : this.runExtension(cmd);
       case "dump":
         return unchanged(exportDump(this));
       case "load":
@@ -113,6 +107,36 @@ export class Namespace {
         return unchanged(exportGoIpamDump(this));
       case "importGoIpam":
         return this.load(parseGoIpamDump(str("dump", cmd.dump)));
+      default:
+        return this.runExtension(cmd);
+    }
+  }
+
+  /** The commands go-ipam has no counterpart of (kept apart, so go-ipam's hot paths switch as before). */
+  private runExtension(cmd: Record<string, unknown>): Applied<unknown> {
+    switch (cmd.op) {
+      case "listPrefixes":
+        return unchanged(this.listPrefixes(checkLabels("label selector", cmd.selector), optionalStr("overlapping", cmd.overlapping)));
+      case "acquireIP": {
+        const labels = checkLabels("labels", cmd.labels);
+        const prefixCidr = str("prefixCidr", cmd.prefixCidr);
+        const ip = optionalStr("ip", cmd.ip);
+        return labels === undefined ? this.acquireIP(prefixCidr, ip) : this.acquireLabelledIP(prefixCidr, ip, labels);
+      }
+      case "listIPs":
+        return unchanged(this.listIPs(str("prefixCidr", cmd.prefixCidr), checkLabels("label selector", cmd.selector)).ips);
+      case "acquireChildPrefixes":
+        return this.acquireChildPrefixes(str("cidr", cmd.cidr), length("length", cmd.length), bulkCount(cmd.count), settingsOf(cmd));
+      case "releaseChildPrefixes":
+        return this.releaseChildPrefixes(bulkList("cidrs", cmd.cidrs));
+      case "acquireIPs":
+        return this.acquireIPs(str("prefixCidr", cmd.prefixCidr), bulkCount(cmd.count), checkLabels("labels", cmd.labels));
+      case "releaseIPs":
+        return this.releaseIPs(str("prefixCidr", cmd.prefixCidr), bulkList("ips", cmd.ips));
+      case "releaseIPsByLabel":
+        return this.releaseIPsByLabel(optionalStr("prefixCidr", cmd.prefixCidr), requiredSelector(cmd.selector));
+      case "listIPEntries":
+        return unchanged(this.listIPs(str("prefixCidr", cmd.prefixCidr), checkLabels("label selector", cmd.selector)));
       default:
         throw unknownOp(cmd.op);
     }
@@ -123,9 +147,12 @@ export class Namespace {
     const nodes = this.sortedPrefixes();
     const out: IpamRecord[] = nodes.map(prefixRecord);
     for (const node of nodes) {
-      const labelled = node.ipLabels;
-      if (labelled === null) for (const ip of node.ipStrings()) out.push({ kind: "ip", prefix: node.cidr, ip });
-      else node.ips.forEach((v) => out.push(ipRecord(node, node.formatAddress(v), labelled.get(v))));
+      const labelled = node.labelled();
+      if (labelled.length === 0) for (const ip of node.ipStrings()) out.push({ kind: "ip", prefix: node.cidr, ip });
+      else {
+        const byIp = new Map(labelled.map(([key, labels]) => [node.formatKey(key), labels]));
+        for (const ip of node.ipStrings()) out.push(ipRecord(node, ip, byIp.get(ip)));
+      }
     }
     return out;
   }
@@ -134,7 +161,7 @@ export class Namespace {
     let acquiredIPs = 0n;
     let availableIPs = 0n;
     for (const node of this.prefixes.values()) {
-      acquiredIPs += BigInt(node.ips.size);
+      acquiredIPs += BigInt(node.heldCount);
       if (!node.isParent) availableIPs += node.size;
     }
     return { prefixes: this.prefixes.size, acquiredIPs, availableIPs };
@@ -143,7 +170,10 @@ export class Namespace {
   /** Prefixes ordered by family, address, then length (parents before their children). */
   sortedPrefixes(): PrefixNode[] {
     return [...this.prefixes.values()].sort(
-      (a, b) => a.family - b.family || compareBigints(a.first, b.first) || a.bits - b.bits,
+      (a, b) =>
+        a.family - b.family ||
+        (a.family === 4 ? a.first4 - b.first4 : a.first6 < b.first6 ? -1 : a.first6 > b.first6 ? 1 : 0) ||
+        a.bits - b.bits,
     );
   }
 
@@ -151,37 +181,58 @@ export class Namespace {
 
   /** Adds a top-level prefix; throws on overlap. Does not reserve addresses. */
   insertTopLevel(prefix: Prefix, cidr: string): PrefixNode {
-    const node = new PrefixNode(prefix, cidr, null);
-    const clash = this.overlapping(node);
-    if (clash !== undefined) throw E.overlaps(cidr, clash.cidr);
-    this.topLevel[node.family].set(node.first, node);
-    this.prefixes.set(cidr, node);
-    return node;
+    return this.addTopLevel(PrefixNode.of(prefix, cidr, null, false));
   }
 
   /** Adds a child whose range has already been taken from the parent's free space. */
   insertChild(parent: PrefixNode, prefix: Prefix, cidr: string): PrefixNode {
-    const child = new PrefixNode(prefix, cidr, parent);
-    parent.addChild(child);
-    this.prefixes.set(cidr, child);
+    return this.addChild(PrefixNode.of(prefix, cidr, parent, false));
+  }
+
+  private addTopLevel(node: PrefixNode): PrefixNode {
+    const clash = this.overlapping(node);
+    if (clash !== undefined) throw E.overlaps(node.cidr, clash.cidr);
+    if (node.family === 4) this.topLevel4.insert(node.first4, node);
+    else this.topLevel6.insert(node.first6, node);
+    // no live prefix has this CIDR: it would overlap
+    this.prefixes.insertNew(node.cidr, node);
+    return node;
+  }
+
+  private addChild(child: PrefixNode): PrefixNode {
+    child.parent!.childCount++;
+    // no live prefix has this CIDR: its range was free in the parent
+    this.prefixes.insertNew(child.cidr, child);
     return child;
   }
 
   private remove(node: PrefixNode): void {
-    this.prefixes.delete(node.cidr);
-    if (node.parent === null) this.topLevel[node.family].delete(node.first);
-    else {
-      node.parent.free!.release(node.first, node.size);
-      node.parent.removeChild(node);
+    this.prefixes.deleteLive(node.cidr);
+    const parent = node.parent;
+    if (parent === null) {
+      if (node.family === 4) this.topLevel4.delete(node.first4);
+      else this.topLevel6.delete(node.first6);
+      return;
     }
+    const small = parent.free!.small;
+    if (small !== null && node.family === 4) small.release(node.first4 - parent.first4, node.span4);
+    else parent.free!.release(node.first, node.size);
+    parent.childCount--;
   }
 
   private overlapping(node: PrefixNode): PrefixNode | undefined {
-    const tree = this.topLevel[node.family];
-    const below = tree.getPairOrNextLower(node.first);
-    if (below !== undefined && below[1].last >= node.first) return below[1];
-    const above = tree.getPairOrNextHigher(node.first);
-    if (above !== undefined && above[1].first <= node.last) return above[1];
+    if (node.family === 4) {
+      const first = node.first4;
+      const below = this.topLevel4.atOrBelow(first);
+      if (below !== undefined && below.first4 + below.span4 > first) return below;
+      const above = this.topLevel4.above(first);
+      if (above !== undefined && above.first4 < first + node.span4) return above;
+      return undefined;
+    }
+    const below = this.topLevel6.atOrBelow(node.first6);
+    if (below !== undefined && below.last >= node.first6) return below;
+    const above = this.topLevel6.above(node.first6);
+    if (above !== undefined && above.first6 <= node.last) return above;
     return undefined;
   }
 
@@ -209,55 +260,40 @@ export class Namespace {
   // ---- commands ----
 
   private createPrefix(raw: string, settings: PrefixSettings): Applied<PrefixInfo> {
-    const parsed = parseCidrOrThrow(raw, (m) => E.unableToParseCidr(raw, m));
-    const prefix = maskPrefix(parsed);
-    // Go's parser accepts IPv4 only in canonical dotted decimal, so an IPv4 CIDR without host bits is canonical.
-    const cidr = parsed.family === 4 && parsed.addr === prefix.addr ? raw : formatPrefix(prefix);
-    const node = this.insertTopLevel(prefix, cidr);
-    applySettings(node, settings);
-    const changes: Change[] = [put(prefixRecord(node))];
-    reserve(node, changes);
-    return { result: info(node), changes };
+    const p = scanned;
+    try {
+      scanPrefix(raw, p);
+    } catch (e) {
+      throw e instanceof NetParseError ? E.unableToParseCidr(raw, e.message) : e;
+    }
+    const reserved = settings.reservation !== "none";
+    let node: PrefixNode;
+    let head: string;
+    if (p.family === 4) {
+      const first = (p.v4 & maskIPv4(p.bits)) >>> 0;
+      // Go's parser accepts IPv4 only in canonical dotted decimal, so an IPv4 CIDR without host bits is canonical.
+      head = first === p.v4 ? raw.slice(0, p.slash) : formatIPv4(first);
+      node = PrefixNode.v4(first, p.bits, first === p.v4 ? raw : head + SLASH_BITS[p.bits], null, reserved);
+    } else {
+      const prefix = maskPrefix({ family: 6, addr: p.v6, bits: p.bits });
+      node = PrefixNode.of(prefix, formatPrefix(prefix), null, reserved);
+      head = node.addressPart();
+    }
+    if (settings !== NO_SETTINGS) applySettings(node, settings);
+    this.addTopLevel(node);
+    return { result: info(node), changes: recordsOfNew(node, head) };
   }
 
   private deletePrefix(raw: string): Applied<PrefixInfo> {
     const node = this.lookupWrapped(raw);
     if (node.hasIPs()) throw E.deleteHasIPs(node.cidr);
-    if (node.isParent) throw E.deleteHasChildren(node.cidr, node.childCount());
+    if (node.isParent) throw E.deleteHasChildren(node.cidr, node.childCount);
     return { result: info(node), changes: this.removeWithRecords(node) };
   }
 
   private acquireChildPrefix(rawParent: string, length: number, rawChild: string | undefined, settings: PrefixSettings): Applied<PrefixInfo> {
     const parent = this.lookupWrapped(rawParent);
-    const changes: Change[] = [];
-    const node = this.takeChild(parent, rawParent, length, rawChild, settings, changes);
-    return { result: info(node), changes };
-  }
-
-  private acquireChildPrefixes(rawParent: string, length: number, count: number, settings: PrefixSettings): Applied<PrefixInfo[]> {
-    const parent = this.lookupWrapped(rawParent);
-    const changes: Change[] = [];
-    const taken: PrefixNode[] = [];
-    try {
-      while (taken.length < count) taken.push(this.takeChild(parent, rawParent, length, undefined, settings, changes));
-    } catch (e) {
-      for (let i = taken.length - 1; i >= 0; i--) this.remove(taken[i]); // all or nothing
-      if (e instanceof E.IpamError && e.kind === "no_child_available" && taken.length > 0)
-        throw E.notEnoughChildren(rawParent, length, count, taken.length);
-      throw e;
-    }
-    return { result: taken.map(info), changes };
-  }
-
-  /** Takes one child of `parent` (best fit, or the specific `rawChild`) and records it in `changes`. */
-  private takeChild(
-    parent: PrefixNode,
-    rawParent: string,
-    length: number,
-    rawChild: string | undefined,
-    settings: PrefixSettings,
-    changes: Change[],
-  ): PrefixNode {
+    const reserved = settings.reservation !== "none";
     let child: Prefix | undefined;
     if (rawChild !== undefined && rawChild !== "") {
       child = maskPrefix(parseCidrOrThrow(rawChild, (m) => E.unableToParseChildCidr(rawChild, m)));
@@ -267,26 +303,57 @@ export class Namespace {
     const bitlen = bitLen(parent.family);
     if (child === undefined && length > bitlen) throw E.lengthTooLarge(length, bitlen);
     if (parent.hasIPs()) throw E.childOnPrefixWithIPs(parent.cidr);
-    let start: bigint;
+    let node: PrefixNode;
     if (child !== undefined) {
       if (child.family !== parent.family || !parent.freeSpace().takeSpecific(child.addr, prefixSize(length, parent.family))) {
         throw E.specificChildNotAvailable(rawChild!, rawParent);
       }
-      start = child.addr;
+      node = PrefixNode.of(child, formatPrefix(child), parent, reserved);
     } else {
-      const taken = parent.freeSpace().takeBestFit(prefixSize(length, parent.family));
-      if (taken === undefined) {
-        const free = Array.from(parent.freeBlocks(), (b) => parent.blockCidr(b.start, b.size));
-        throw E.noChildAvailable(rawParent, length, free);
+      const space = parent.freeSpace();
+      if (parent.family === 4 && space.small !== null) {
+        // IPv4 in numbers: offsets from the parent's first address
+        const at = space.small.takeBestFit(ipv4Span(32 - length));
+        if (at < 0) throw this.noChildAvailable(parent, rawParent, length);
+        const first = parent.first4 + at;
+        const head = formatIPv4(first);
+        node = PrefixNode.v4(first, length, head + SLASH_BITS[length], parent, reserved);
+        if (settings !== NO_SETTINGS) applySettings(node, settings);
+        this.addChild(node);
+        return { result: info(node), changes: recordsOfNew(node, head) };
       }
-      start = taken;
+      const start = space.takeBestFit(prefixSize(length, parent.family));
+      if (start === undefined) throw this.noChildAvailable(parent, rawParent, length);
+      const prefix: Prefix = { family: parent.family, addr: start, bits: length };
+      node = PrefixNode.of(prefix, formatPrefix(prefix), parent, reserved);
     }
-    const prefix: Prefix = { family: parent.family, addr: start, bits: length };
-    const node = this.insertChild(parent, prefix, formatPrefix(prefix));
-    applySettings(node, settings);
-    changes.push(put(prefixRecord(node)));
-    reserve(node, changes);
-    return node;
+    if (settings !== NO_SETTINGS) applySettings(node, settings);
+    this.addChild(node);
+    return { result: info(node), changes: recordsOfNew(node, node.addressPart()) };
+  }
+
+  /** `count` children as `count` AcquireChildPrefix in a row would take them, or none. */
+  private acquireChildPrefixes(rawParent: string, length: number, count: number, settings: PrefixSettings): Applied<PrefixInfo[]> {
+    const result: PrefixInfo[] = [];
+    const changes: Change[] = [];
+    try {
+      while (result.length < count) {
+        const taken = this.acquireChildPrefix(rawParent, length, undefined, settings);
+        result.push(taken.result);
+        for (const c of taken.changes) changes.push(c);
+      }
+    } catch (e) {
+      for (let i = result.length - 1; i >= 0; i--) this.remove(this.prefixes.get(result[i].cidr)!); // all or nothing
+      if (e instanceof E.IpamError && e.kind === "no_child_available" && result.length > 0)
+        throw E.notEnoughChildren(rawParent, length, count, result.length);
+      throw e;
+    }
+    return { result, changes };
+  }
+
+  private noChildAvailable(parent: PrefixNode, rawParent: string, length: number): E.IpamError {
+    const free = Array.from(parent.freeBlocks(), (b) => parent.blockCidr(b.start, b.size));
+    return E.noChildAvailable(rawParent, length, free);
   }
 
   private releaseChildPrefix(raw: string): Applied<PrefixInfo> {
@@ -316,76 +383,141 @@ export class Namespace {
   }
 
   private removeWithRecords(node: PrefixNode): Change[] {
-    const changes: Change[] = [];
-    for (const ip of node.ipStrings()) changes.push({ op: "delete", record: { kind: "ip", prefix: node.cidr, ip } });
-    changes.push({ op: "delete", record: { kind: "prefix", cidr: node.cidr, parentCidr: node.parentCidr } });
+    const changes = recordsOfRemoved(node);
     this.remove(node);
     return changes;
   }
 
-  private acquireIP(rawPrefix: string, rawIP: string | undefined, labels: Labels | undefined): Applied<IPInfo> {
+  private acquireIP(rawPrefix: string, rawIP?: string) {
     const node = this.lookupWrapped(rawPrefix);
     if (node.isParent) throw E.acquireIPOnParent(node.cidr);
-    let value: bigint | undefined;
-    if (rawIP !== undefined && rawIP !== "") {
-      const addr = parseAddrOrThrow(rawIP, () => E.ipNotValid(rawIP));
-      if (addr.family !== node.family || addr.zone !== "" || addr.value < node.first || addr.value > node.last)
-        throw E.ipNotInPrefix(rawIP, rawPrefix);
-      if (node.ips.has(addr.value)) throw E.ipAlreadyAllocated(node.formatAddress(addr.value));
-      value = addr.value;
+    const specific = rawIP !== undefined && rawIP !== "";
+    let ip: string;
+    if (node.family === 4) {
+      const ips = node.ipv4();
+      let offset: number;
+      if (specific) {
+        const v4 = scanAddrOrThrow(rawIP, () => E.ipNotValid(rawIP));
+        offset = v4 - node.first4;
+        if (v4 < 0 || lastParsedFamily() !== 4 || offset < 0 || offset >= ips.span) throw E.ipNotInPrefix(rawIP, rawPrefix);
+        if (!ips.add(offset)) throw E.ipAlreadyAllocated(rawIP);
+        ip = rawIP; // IPv4 parses only when canonical
+      } else {
+        const free = ips.lowestFree();
+        if (free === undefined) throw E.noIPAvailable(node.cidr, ips.size);
+        offset = free;
+        ips.add(offset);
+        ip = offset === 0 ? node.addressPart() : formatIPv4(node.first4 + offset);
+      }
     } else {
-      value = node.ips.lowestFree();
-      if (value === undefined) throw E.noIPAvailable(node.cidr, node.ips.size);
+      const ips = node.ips6!;
+      let value: bigint;
+      if (specific) {
+        const addr = parseAddrOrThrow(rawIP, () => E.ipNotValid(rawIP));
+        if (addr.family !== node.family || addr.zone !== "" || !node.contains(addr.value)) throw E.ipNotInPrefix(rawIP, rawPrefix);
+        if (!ips.add(addr.value)) throw E.ipAlreadyAllocated(node.formatAddress(addr.value));
+        value = addr.value;
+      } else {
+        const free = ips.lowestFree();
+        if (free === undefined) throw E.noIPAvailable(node.cidr, ips.size);
+        value = free;
+        ips.add(value);
+      }
+      ip = node.formatAddress(value);
     }
-    node.ips.add(value);
-    const ip = node.formatAddress(value);
-    if (labels === undefined) return { result: { ip, parentPrefix: node.cidr }, changes: [put({ kind: "ip", prefix: node.cidr, ip })] };
-    node.setIPLabels(value, labels);
-    return { result: { ip, parentPrefix: node.cidr, labels }, changes: [put({ kind: "ip", prefix: node.cidr, ip, labels })] };
+    return { result: { ip, parentPrefix: node.cidr }, changes: [put({ kind: "ip", prefix: node.cidr, ip })] };
+  }
+  /** AcquireIP, then the labels on the address it took (apart, so the unlabelled path stays as it was). */
+  private acquireLabelledIP(rawPrefix: string, rawIP: string | undefined, labels: Labels): Applied<IPInfo> {
+    const applied: Applied<IPInfo> = this.acquireIP(rawPrefix, rawIP);
+    const node = this.prefixes.get(applied.result.parentPrefix)!;
+    node.setLabelsAt(node.keyOf(parseAddr(applied.result.ip).value), labels);
+    applied.result.labels = labels;
+    (applied.changes[0].record as IPRecord).labels = labels;
+    return applied;
   }
 
   private acquireIPs(rawPrefix: string, count: number, labels: Labels | undefined): Applied<IPInfo[]> {
     const node = this.lookupWrapped(rawPrefix);
     if (node.isParent) throw E.acquireIPOnParent(node.cidr);
-    const free = node.size - BigInt(node.ips.size);
-    if (free < BigInt(count)) throw E.notEnoughIPs(node.cidr, count, free, node.ips.size);
+    const keys: AddressKey[] = [];
+    const ips: string[] = [];
+    if (node.family === 4) {
+      const set = node.ipv4();
+      const free = set.span - set.size;
+      if (free < count) throw E.notEnoughIPs(node.cidr, count, BigInt(free), set.size);
+      for (let i = 0; i < count; i++) {
+        const offset = set.lowestFree()!;
+        set.add(offset);
+        keys.push(offset);
+        ips.push(offset === 0 ? node.addressPart() : formatIPv4(node.first4 + offset));
+      }
+    } else {
+      const set = node.ips6!;
+      const free = node.size - BigInt(set.size);
+      if (free < BigInt(count)) throw E.notEnoughIPs(node.cidr, count, free, set.size);
+      for (let i = 0; i < count; i++) {
+        const value = set.lowestFree()!;
+        set.add(value);
+        keys.push(value);
+        ips.push(node.formatAddress(value));
+      }
+    }
     const result: IPInfo[] = [];
     const changes: Change[] = [];
     for (let i = 0; i < count; i++) {
-      const value = node.ips.lowestFree()!;
-      node.ips.add(value);
-      if (labels !== undefined) node.setIPLabels(value, labels);
-      const ip = node.formatAddress(value);
-      result.push(ipInfo(node, ip, labels));
-      changes.push(put(ipRecord(node, ip, labels)));
+      if (labels !== undefined) node.setLabelsAt(keys[i], labels);
+      result.push(ipInfo(node, ips[i], labels));
+      changes.push(put(ipRecord(node, ips[i], labels)));
     }
     return { result, changes };
   }
 
-  private releaseIP(rawPrefix: string, rawIP: string) {
+  private releaseIP(rawPrefix: string, rawIP: string): Applied<IPInfo> {
     const node = this.lookupWrapped(rawPrefix);
-    const addr = parseAddrOrThrow(rawIP, (m) => E.releaseIPParse(rawIP, m));
-    if (addr.family !== node.family || addr.zone !== "" || !node.ips.delete(addr.value))
-      throw E.ipNotAllocated(rawIP, rawPrefix);
-    const labels = node.ipLabels === null ? undefined : node.ipLabels.delete(addr.value);
-    const ip = addr.family === 4 ? rawIP : node.formatAddress(addr.value); // IPv4 parses only when canonical
+    let labels: Labels | undefined;
+    const v4 = scanAddrOrThrow(rawIP, (m) => E.releaseIPParse(rawIP, m));
+    if (lastParsedFamily() !== node.family || lastParsedZone() !== "") throw E.ipNotAllocated(rawIP, rawPrefix);
+    let ip: string;
+    if (node.family === 4) {
+      const offset = v4 - node.first4;
+      const ips = node.ipv4();
+      if (offset < 0 || offset >= ips.span || !ips.delete(offset)) throw E.ipNotAllocated(rawIP, rawPrefix);
+      ip = rawIP; // IPv4 parses only when canonical
+      labels = node.dropLabelsAt(offset);
+    } else {
+      const value = lastParsedV6();
+      if (!node.ips6!.delete(value)) throw E.ipNotAllocated(rawIP, rawPrefix);
+      ip = node.formatAddress(value);
+      labels = node.dropLabelsAt(value);
+    }
     return {
-      result: ipInfo(node, ip, labels),
-      changes: [{ op: "delete", record: { kind: "ip", prefix: node.cidr, ip } } as Change],
+      result: labels === undefined ? { ip, parentPrefix: node.cidr } : { ip, parentPrefix: node.cidr, labels },
+      changes: [del({ kind: "ip", prefix: node.cidr, ip })],
     };
   }
 
   private releaseIPs(rawPrefix: string, rawIPs: string[]): Applied<IPInfo[]> {
     const node = this.lookupWrapped(rawPrefix);
-    const values: bigint[] = [];
+    const keys: AddressKey[] = [];
     const formatted: string[] = [];
     for (const raw of rawIPs) {
-      const addr = parseAddrOrThrow(raw, (m) => E.releaseIPParse(raw, m));
-      if (addr.family !== node.family || addr.zone !== "" || !node.ips.has(addr.value)) throw E.ipNotAllocated(raw, rawPrefix);
-      values.push(addr.value);
-      formatted.push(addr.family === 4 ? raw : node.formatAddress(addr.value)); // IPv4 parses only when canonical
+      const v4 = scanAddrOrThrow(raw, (m) => E.releaseIPParse(raw, m));
+      if (lastParsedFamily() !== node.family || lastParsedZone() !== "") throw E.ipNotAllocated(raw, rawPrefix);
+      if (node.family === 4) {
+        const offset = v4 - node.first4;
+        const ips = node.ipv4();
+        if (offset < 0 || offset >= ips.span || !ips.has(offset)) throw E.ipNotAllocated(raw, rawPrefix);
+        keys.push(offset);
+        formatted.push(raw); // IPv4 parses only when canonical
+      } else {
+        const value = lastParsedV6();
+        if (!node.ips6!.has(value)) throw E.ipNotAllocated(raw, rawPrefix);
+        keys.push(value);
+        formatted.push(node.formatAddress(value));
+      }
     }
-    return this.releaseValues(node, values, formatted, rawIPs);
+    return this.releaseKeys(node, keys, formatted, rawIPs);
   }
 
   private releaseIPsByLabel(rawPrefix: string | undefined, selector: Labels): Applied<IPInfo[]> {
@@ -393,9 +525,9 @@ export class Namespace {
     const result: IPInfo[] = [];
     const changes: Change[] = [];
     for (const node of nodes) {
-      if (node.ipLabels === null || node.ipLabels.size === 0) continue;
-      const hits = node.ipLabels.sorted((labels) => matches(labels, selector)).map(([v]) => v);
-      const released = this.releaseValues(node, hits);
+      const hits = node.labelled((labels) => matches(labels, selector));
+      if (hits.length === 0) continue;
+      const released = this.releaseKeys(node, hits.map(([key]) => key));
       for (const r of released.result) result.push(r);
       for (const c of released.changes) changes.push(c);
     }
@@ -403,25 +535,26 @@ export class Namespace {
   }
 
   /**
-   * Releases held addresses of `node` (checked by the caller, `formatted` canonical when given), with their
-   * labels; answers them in the order given. Refuses an address listed twice (naming it as `raws` spell it)
+   * Releases held addresses of `node` by key (checked by the caller; `formatted` printed when given), with
+   * their labels, answering them in the order given. Refuses an address listed twice (as `raws` spell it)
    * before changing anything.
    */
-  private releaseValues(node: PrefixNode, values: bigint[], formatted?: string[], raws?: string[]): Applied<IPInfo[]> {
+  private releaseKeys(node: PrefixNode, keys: AddressKey[], formatted?: string[], raws?: string[]): Applied<IPInfo[]> {
     // Highest first: addresses acquired together sit at the top of the run from the prefix's first address,
     // which then shrinks in O(1) per address instead of splitting at each one.
-    const descending = values.length > 1 ? [...values].sort((a, b) => (a < b ? 1 : a > b ? -1 : 0)) : values;
-    for (let i = 1; i < descending.length; i++) if (descending[i] === descending[i - 1]) throw listedTwice(values, raws);
+    const descending = keys.length > 1 ? [...keys].sort((a, b) => (a < b ? 1 : a > b ? -1 : 0)) : keys;
+    for (let i = 1; i < descending.length; i++) if (descending[i] === descending[i - 1]) throw listedTwice(node, keys, raws);
     const result: IPInfo[] = [];
     const changes: Change[] = [];
-    values.forEach((value, i) => {
-      const ip = formatted?.[i] ?? node.formatAddress(value);
-      result.push(ipInfo(node, ip, node.labelsOf(value)));
-      changes.push({ op: "delete", record: { kind: "ip", prefix: node.cidr, ip } });
+    keys.forEach((key, i) => {
+      const ip = formatted?.[i] ?? node.formatKey(key);
+      result.push(ipInfo(node, ip, node.labelsAt(key)));
+      changes.push(del({ kind: "ip", prefix: node.cidr, ip }));
     });
-    for (const value of descending) {
-      node.ips.delete(value);
-      node.dropIPLabels(value);
+    for (const key of descending) {
+      if (node.family === 4) node.ipv4().delete(key as number);
+      else node.ips6!.delete(key as bigint);
+      node.dropLabelsAt(key);
     }
     return { result, changes };
   }
@@ -442,32 +575,21 @@ export class Namespace {
 
   private listIPs(rawPrefix: string, selector: Labels | undefined): IPList {
     const node = this.lookupWrapped(rawPrefix);
-    const labelled = node.ipLabels;
     if (selector !== undefined) {
-      const hits = labelled === null ? [] : labelled.sorted((labels) => matches(labels, selector));
-      const entries = hits.map(([v, labels]) => ipInfo(node, node.formatAddress(v), labels));
+      const entries = node.labelled((labels) => matches(labels, selector)).map(([key, labels]) => ipInfo(node, node.formatKey(key), labels));
       return { ips: entries.map((e) => e.ip), labelled: entries };
     }
-    const ips = node.ipStrings();
-    if (labelled === null || labelled.size === 0) return { ips, labelled: [] };
-    return { ips, labelled: labelled.sorted().map(([v, labels]) => ipInfo(node, node.formatAddress(v), labels)) };
+    return { ips: node.ipStrings(), labelled: node.labelled().map(([key, labels]) => ipInfo(node, node.formatKey(key), labels)) };
   }
 
   private load(records: IpamRecord[]): Applied<null> {
     if (!this.isEmpty) throw E.loadIntoNonEmpty();
     const built = Namespace.fromRecords(records); // built aside, so a bad dump leaves this namespace untouched
     for (const [cidr, node] of built.prefixes) this.prefixes.set(cidr, node);
-    for (const family of [4, 6] as const)
-      for (const [first, node] of built.topLevel[family].entries()) this.topLevel[family].set(first, node);
+    for (const [first, node] of built.topLevel4.entries()) this.topLevel4.insert(first, node);
+    for (const [first, node] of built.topLevel6.entries()) this.topLevel6.insert(first, node);
     return { result: null, changes: this.records().map(put) };
   }
-}
-
-/** The error for the first address of the list that repeats an earlier one. */
-function listedTwice(values: bigint[], raws: string[] | undefined): E.IpamError {
-  const seen = new Set<bigint>();
-  const i = values.findIndex((v) => seen.has(v) || !seen.add(v));
-  return E.ipListedTwice(raws?.[i] ?? String(values[i]));
 }
 
 function parseCidrOrThrow(raw: string, wrap: (message: string) => E.IpamError): Prefix {
@@ -478,15 +600,26 @@ function parseAddrOrThrow(raw: string, wrap: (message: string) => E.IpamError): 
   return parsed(() => parseAddr(raw), wrap);
 }
 
-/** Acquires the addresses go-ipam reserves at creation (unless the prefix reserves none): the first, and for IPv4 the last. */
-function reserve(node: PrefixNode, changes: Change[]): void {
-  if (!node.reservesFirst) return;
-  node.ips.add(node.first);
-  changes.push(put({ kind: "ip", prefix: node.cidr, ip: node.formatAddress(node.first) }));
-  if (node.reservesLast) {
-    node.ips.add(node.last);
-    changes.push(put({ kind: "ip", prefix: node.cidr, ip: node.formatAddress(node.last) }));
+/** scanAddr (the IPv4 value, or -1 for IPv6) with the parse error wrapped. */
+function scanAddrOrThrow(raw: string, wrap: (message: string) => E.IpamError): number {
+  try {
+    return scanAddr(raw, raw.length, null);
+  } catch (e) {
+    throw e instanceof NetParseError ? wrap(e.message) : e;
   }
+}
+
+/** "/0" to "/32": an IPv4 CIDR's suffix. */
+const SLASH_BITS: readonly string[] = Array.from({ length: 33 }, (_, bits) => "/" + decimalSmall(bits));
+
+/** Scratch for parsing CIDRs (the core is synchronous, so one is enough). */
+const scanned = scannedPrefix();
+
+/** The error for the first address of the list that repeats an earlier one. */
+function listedTwice(node: PrefixNode, keys: AddressKey[], raws: string[] | undefined): E.IpamError {
+  const seen = new Set<AddressKey>();
+  const i = keys.findIndex((k) => seen.has(k) || !seen.add(k));
+  return E.ipListedTwice(raws?.[i] ?? node.formatKey(keys[i]));
 }
 
 const NO_SETTINGS: PrefixSettings = Object.freeze({ labels: undefined, reservation: undefined });
@@ -507,7 +640,7 @@ function requiredSelector(value: unknown): Labels {
   return selector;
 }
 
-/** A prefix as answered and as recorded: its labels and reservation only when it has them. */
+/** A prefix as answered: its labels and reservation only when it has them. */
 function info(node: PrefixNode): PrefixInfo {
   const out: PrefixInfo = { cidr: node.cidr, parentCidr: node.parentCidr };
   if (node.labels !== null) out.labels = node.labels;
@@ -517,13 +650,5 @@ function info(node: PrefixNode): PrefixInfo {
 
 const ipInfo = (node: PrefixNode, ip: string, labels: Labels | undefined): IPInfo =>
   labels === undefined ? { ip, parentPrefix: node.cidr } : { ip, parentPrefix: node.cidr, labels };
-const ipRecord = (node: PrefixNode, ip: string, labels: Labels | undefined): IpamRecord =>
-  labels === undefined ? { kind: "ip", prefix: node.cidr, ip } : { kind: "ip", prefix: node.cidr, ip, labels };
 const unchanged = <R>(result: R): Applied<R> => ({ result, changes: [] });
-const put = (record: IpamRecord): Change => ({ op: "put", record });
-export function prefixRecord(node: PrefixNode): IpamRecord {
-  const record: PrefixRecord = { kind: "prefix", cidr: node.cidr, parentCidr: node.parentCidr };
-  if (node.labels !== null) record.labels = node.labels;
-  if (node.reservation !== "default") record.reservation = node.reservation;
-  return record;
-}
+

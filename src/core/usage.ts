@@ -19,10 +19,10 @@ export function usageOf(node: PrefixNode): Usage {
   }
   return {
     availableIPs: saturate(node.size),
-    acquiredIPs: BigInt(node.ips.size),
+    acquiredIPs: BigInt(node.heldCount),
     availableSmallestPrefixes: saturate(units),
     availablePrefixes,
-    acquiredPrefixes: BigInt(node.childCount()),
+    acquiredPrefixes: BigInt(node.childCount),
   };
 }
 

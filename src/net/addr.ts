@@ -171,12 +171,16 @@ function parseV6(s: string, end: number): bigint {
   return groupsToBigInt();
 }
 
+/** Set by scanAddr next to its return value: the IPv6 value (an IPv4 value is the return value itself). */
+let parsedV6 = 0n;
+
 /**
- * Go's ParseAddr on s[0, end): returns the value and leaves family and zone in parsedFamily / parsedZone.
+ * Go's ParseAddr on s[0, end), without allocating: returns the IPv4 value as a number, or -1 for IPv6 with
+ * the value in lastParsedV6(); family and zone are left in lastParsedFamily() / lastParsedZone().
  * Throws NetParseError: in ParseAddr form naming s[0, end), or, when `prefix` is given, in ParsePrefix form
  * naming `prefix`.
  */
-export function parseAddrValue(s: string, end: number, prefix: string | null): bigint {
+export function scanAddr(s: string, end: number, prefix: string | null): number {
   prefixInput = prefix;
   // Look for the first '.', ':' or '%' (Go's dispatch), reading a leading decimal octet on the way so that
   // IPv4 parsing can resume after it instead of starting over.
@@ -201,13 +205,26 @@ export function parseAddrValue(s: string, end: number, prefix: string | null): b
       const v = octet ? parseV4(s, 0, end, end, i, val, digits) : parseV4(s, 0, end, end);
       parsedFamily = 4;
       parsedZone = "";
-      return BigInt(v);
+      return v;
     }
-    if (c === 58) return parseV6(s, end); // ':'
+    if (c === 58) {
+      parsedV6 = parseV6(s, end); // ':'
+      return -1;
+    }
     if (c === 37) fail(s, end, "missing IPv6 address"); // '%'
     octet = false;
   }
   return fail(s, end, "unable to parse IP");
+}
+
+/** Go's ParseAddr on s[0, end) as scanAddr, with the value as a bigint. */
+export function parseAddrValue(s: string, end: number, prefix: string | null): bigint {
+  const v4 = scanAddr(s, end, prefix);
+  return v4 >= 0 ? BigInt(v4) : parsedV6;
+}
+
+export function lastParsedV6(): bigint {
+  return parsedV6;
 }
 
 export function lastParsedFamily(): Family {
@@ -240,8 +257,19 @@ export function decimalSmall(n: number): string {
   return DEC[n] ?? String(n);
 }
 
-function format4(n: number): string {
-  return DEC_DOT[n >>> 24] + DEC_DOT[(n >>> 16) & 255] + DEC_DOT[(n >>> 8) & 255] + DEC[n & 255];
+/** The first two octets of the last IPv4 address printed, and their text. */
+let lastHigh = 0;
+let lastHighText = "0.0.";
+
+/** An IPv4 address (a number from 0 to 2^32-1) in dotted decimal. */
+export function formatIPv4(n: number): string {
+  // Addresses printed one after another mostly share their first two octets: keep "a.b." of the last one.
+  const high = n >>> 16;
+  if (high !== lastHigh) {
+    lastHigh = high;
+    lastHighText = DEC_DOT[high >>> 8] + DEC_DOT[high & 255];
+  }
+  return lastHighText + (DEC_DOT[(n >>> 8) & 255] + DEC[n & 255]);
 }
 
 /** A 16-bit group in lowercase hex without leading zeros. */
@@ -261,7 +289,7 @@ function format6(value: bigint, zone: string): string {
   const g5 = d.getUint16(10);
   const tail = zone === "" ? "" : "%" + zone;
   if ((g0 | g1 | g2 | g3 | g4) === 0 && g5 === 0xffff) {
-    return "::ffff:" + format4(d.getUint32(12)) + tail; // IPv4-mapped
+    return "::ffff:" + formatIPv4(d.getUint32(12)) + tail; // IPv4-mapped
   }
   const g = groups;
   g[0] = g0;
@@ -310,7 +338,7 @@ export function formatAddr(family: Family, value: bigint, zone = ""): string {
   if (family === 4) {
     const n = Number(value);
     if (!(n >= 0 && n <= MAX4)) throw new RangeError("IPv4 address value out of range: " + value);
-    return format4(n);
+    return formatIPv4(n);
   }
   if (family === 6) {
     if (value < 0n || value > MAX6) throw new RangeError("IPv6 address value out of range: " + value);

@@ -3,13 +3,17 @@
 
 export type { Addr, Family, Prefix } from "./types.js";
 export { NetParseError } from "./errors.js";
-export { bitLen, formatAddr, parseAddr } from "./addr.js";
+export { bitLen, decimalSmall, formatAddr, formatIPv4, lastParsedFamily, lastParsedV6, lastParsedZone, parseAddr, scanAddr } from "./addr.js";
 export {
   containsAddr,
   containsPrefix,
   formatPrefix,
+  maskIPv4,
   maskPrefix,
   parsePrefix,
+  scanPrefix,
+  scannedPrefix,
+  type ScannedPrefix,
   prefixFirst,
   prefixLast,
   prefixSize,

@@ -3,7 +3,7 @@
 import type { Addr, Family, Prefix } from "./types.js";
 import { NetParseError, prefixErrorText } from "./errors.js";
 import { goQuote } from "./quote.js";
-import { decimalSmall, formatAddr, lastParsedFamily, lastParsedZone, parseAddrValue } from "./addr.js";
+import { decimalSmall, formatAddr, lastParsedFamily, lastParsedV6, lastParsedZone, scanAddr } from "./addr.js";
 
 // Per prefix length b: NET[b] keeps the top b bits, HOST[b] the others, SIZE[b] = 2^(bitlen-b).
 interface Tables {
@@ -58,17 +58,34 @@ function badBits(s: string, from: number): never {
   return fail(s, "bad bits after slash: " + goQuote(s.slice(from)));
 }
 
+/** A prefix as scanPrefix leaves it: the address a number (IPv4) or a bigint (IPv6), host bits as written. */
+export interface ScannedPrefix {
+  family: Family;
+  /** The IPv4 address (0 for IPv6). */
+  v4: number;
+  /** The IPv6 address (0n for IPv4). */
+  v6: bigint;
+  bits: number;
+  /** Index of the '/' in the input. */
+  slash: number;
+}
+
+/** A ScannedPrefix to fill. */
+export function scannedPrefix(): ScannedPrefix {
+  return { family: 4, v4: 0, v6: 0n, bits: 0, slash: 0 };
+}
+
 /**
- * Go's netip.ParsePrefix: split at the last '/', the address as ParseAddr (zones rejected), the length in
- * decimal without sign or leading zero ("0" itself is fine), 0..32 or 0..128. Host bits are kept as
- * written (see maskPrefix). Throws NetParseError with Go's message.
+ * Go's netip.ParsePrefix into `out`, without allocating: split at the last '/', the address as ParseAddr
+ * (zones rejected), the length in decimal without sign or leading zero ("0" itself is fine), 0..32 or 0..128.
+ * Host bits are kept as written. Throws NetParseError with Go's message.
  */
-export function parsePrefix(s: string): Prefix {
+export function scanPrefix(s: string, out: ScannedPrefix): void {
   let slash = s.length - 1; // the last '/' (a loop: usually 2-4 steps back, cheaper than lastIndexOf)
   while (slash >= 0 && s.charCodeAt(slash) !== 47) slash--;
   if (slash < 0) fail(s, "no '/'");
 
-  const addr = parseAddrValue(s, slash, s);
+  const v4 = scanAddr(s, slash, s);
   const family = lastParsedFamily();
   if (lastParsedZone() !== "") fail(s, "IPv6 zones cannot be present in a prefix");
 
@@ -85,7 +102,29 @@ export function parsePrefix(s: string): Prefix {
   // Atoi fails past int64 (bad bits); any other length beyond the family's is out of range.
   if (n > 19 || (n === 19 && s.slice(from) > INT64_MAX)) badBits(s, from);
   if (bits > (family === 4 ? 32 : 128)) fail(s, "prefix length out of range");
-  return { family, addr, bits };
+  out.family = family;
+  out.v4 = family === 4 ? v4 : 0;
+  out.v6 = family === 4 ? 0n : lastParsedV6();
+  out.bits = bits;
+  out.slash = slash;
+}
+
+const scratch = scannedPrefix();
+
+/**
+ * Go's netip.ParsePrefix: split at the last '/', the address as ParseAddr (zones rejected), the length in
+ * decimal without sign or leading zero ("0" itself is fine), 0..32 or 0..128. Host bits are kept as
+ * written (see maskPrefix). Throws NetParseError with Go's message.
+ */
+export function parsePrefix(s: string): Prefix {
+  scanPrefix(s, scratch);
+  const family = scratch.family;
+  return { family, addr: family === 4 ? BigInt(scratch.v4) : scratch.v6, bits: scratch.bits };
+}
+
+/** The network mask of an IPv4 prefix of this length, as a number. */
+export function maskIPv4(bits: number): number {
+  return bits === 0 ? 0 : (-1 << (32 - bits)) >>> 0;
 }
 
 // ---------------------------------------------------------------------------------------------------------
