@@ -1,6 +1,6 @@
 // The Idempotency-Key request header (IETF httpapi draft "The Idempotency-Key HTTP Header Field"): read and
 // checked, and the fingerprint of the request it guards, so the same key with another request is refused.
-import { type DescMessage, type Message, toBinary } from "@bufbuild/protobuf";
+import { type DescMessage, type Message, toJson } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { RpcName } from "./errors";
 
@@ -42,13 +42,22 @@ export function idempotencyKeyOf(header: string | null): string | undefined {
   return key;
 }
 
-/** SHA-256 of the RPC's name and the request's canonical binary form: equal for equal requests in any wire format. */
+/** JSON with every object's keys sorted: map fields (labels) compare equal whatever order their keys came in. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * SHA-256 of the RPC's name and the request in a canonical form (its Connect JSON with sorted keys): equal for
+ * equal requests in any wire format and any order of map entries.
+ */
 export async function requestFingerprint(rpc: string, schema: DescMessage, request: Message): Promise<string> {
-  const body = toBinary(schema, request);
-  const name = new TextEncoder().encode(`${rpc}\n`);
-  const data = new Uint8Array(name.length + body.length);
-  data.set(name);
-  data.set(body, name.length);
+  const data = new TextEncoder().encode(`${rpc}\n${canonical(toJson(schema, request))}`);
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", data));
   let hex = "";
   for (const b of digest) hex += b.toString(16).padStart(2, "0");

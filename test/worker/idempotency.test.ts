@@ -30,6 +30,13 @@ describe("Idempotency-Key", () => {
     expect((await json.listIPs(req)).ips).toEqual(["10.50.0.0", "10.50.0.1", "10.50.0.2", "10.50.0.255"]);
   });
 
+  it("labels in another order are the same request", async () => {
+    const ns = await namespaceWith("10.56.0.0/24");
+    const first = await json.acquireIP({ prefixCidr: "10.56.0.0/24", namespace: ns, labels: { owner: "vm-1", team: "net" } }, keyed("labels-1"));
+    const again = await proto.acquireIP({ prefixCidr: "10.56.0.0/24", namespace: ns, labels: { team: "net", owner: "vm-1" } }, keyed("labels-1"));
+    expect(again.ip?.ip).toBe(first.ip?.ip);
+  });
+
   it("survives a restart of the namespace object", async () => {
     const ns = await namespaceWith("10.51.0.0/24");
     const req = { prefixCidr: "10.51.0.0/24", namespace: ns };
