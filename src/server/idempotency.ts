@@ -33,16 +33,29 @@ export const DEFAULT_IDEMPOTENCY: IdempotencySettings = { retentionMs: 24 * 60 *
 /** Most expired entries dropped per commit (the rest go with the following ones). */
 const EXPIRE_PER_COMMIT = 16;
 
-// Results hold bigints (usage counters): JSON with a tag for them.
-const encode = (o: RecordedOutcome) => JSON.stringify(o, (_k, v: unknown) => (typeof v === "bigint" ? { $bigint: v.toString() } : v));
+// Results may hold bigints (usage counters): JSON with a tag for them. The results of mutating calls have none,
+// so plain JSON is tried first (a replacer costs a call per value), and JSON refuses a bigint outright.
+const encode = (o: RecordedOutcome) => {
+  try {
+    return JSON.stringify(o);
+  } catch {
+    return JSON.stringify(o, (_k, v: unknown) => (typeof v === "bigint" ? { $bigint: v.toString() } : v));
+  }
+};
 const decode = (s: string) =>
   JSON.parse(s, (_k, v: unknown) =>
     v !== null && typeof v === "object" && typeof (v as { $bigint?: unknown }).$bigint === "string" ? BigInt((v as { $bigint: string }).$bigint) : v,
   ) as RecordedOutcome;
 
 export class IdempotencyTable {
-  /** In expiry order (insertion order, as every entry lives equally long). */
   private readonly entries = new Map<string, Entry>();
+  /**
+   * Keys in expiry order (every entry lives equally long, so that is the order they were recorded in), read from
+   * `head`. A plain array, not the Map's own order: a Map keeps deleted entries until it rehashes, so walking it
+   * from the oldest end gets slower with every entry dropped there (docs/engineering-notes.md).
+   */
+  private order: { key: string; expiresAt: number }[] = [];
+  private head = 0;
 
   constructor(private readonly settings: IdempotencySettings = DEFAULT_IDEMPOTENCY) {}
 
@@ -57,9 +70,8 @@ export class IdempotencyTable {
 
   /** Puts the loaded entries in expiry order. */
   settle(): void {
-    const sorted = [...this.entries].sort(([, a], [, b]) => a.expiresAt - b.expiresAt);
-    this.entries.clear();
-    for (const [k, e] of sorted) this.entries.set(k, e);
+    this.order = [...this.entries].map(([key, e]) => ({ key, expiresAt: e.expiresAt })).sort((a, b) => a.expiresAt - b.expiresAt);
+    this.head = 0;
   }
 
   /** The live entry for `key`, if any. */
@@ -71,19 +83,29 @@ export class IdempotencyTable {
   /** Records a call's answer; returns the change that persists it. */
   record(call: IdempotencyKey, outcome: RecordedOutcome, now: number): StoredChange {
     const entry: Entry = { fingerprint: call.fingerprint, outcome, expiresAt: now + this.settings.retentionMs };
-    this.entries.delete(call.key);
     this.entries.set(call.key, entry);
+    this.order.push({ key: call.key, expiresAt: entry.expiresAt });
     return { op: "put", record: { kind: "idempotency", key: call.key, fingerprint: entry.fingerprint, outcome: encode(outcome), expiresAt: entry.expiresAt } };
   }
 
   /** Drops the oldest entries that expired, or overflow the bound; returns the deletes to commit with them. */
   expire(now: number): StoredChange[] {
     const out: StoredChange[] = [];
-    for (const [key, e] of this.entries) {
-      if (out.length >= EXPIRE_PER_COMMIT) break;
-      if (e.expiresAt > now && this.entries.size <= this.settings.maxKeys) break;
+    while (this.head < this.order.length && out.length < EXPIRE_PER_COMMIT) {
+      const { key, expiresAt } = this.order[this.head];
+      const e = this.entries.get(key);
+      if (e === undefined || e.expiresAt !== expiresAt) {
+        this.head++; // recorded again later: its newer place in the order counts
+        continue;
+      }
+      if (expiresAt > now && this.entries.size <= this.settings.maxKeys) break;
+      this.head++;
       this.entries.delete(key);
       out.push({ op: "delete", record: { kind: "idempotency", key } });
+    }
+    if (this.head > 1024 && this.head * 2 > this.order.length) {
+      this.order = this.order.slice(this.head);
+      this.head = 0;
     }
     return out;
   }

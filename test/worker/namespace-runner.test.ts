@@ -464,6 +464,13 @@ describe("namespace runner: idempotency keys", () => {
     expect(await release(5)).toBe(5); // without the key it runs
   });
 
+  it("a recorded answer keeps its bigints (usage counters) across a reload", async () => {
+    const { store, runner } = await setup();
+    const step = (t: Toy) => ({ result: { n: 2n ** 64n - 1n, list: [1n] }, changes: t.acquire().changes });
+    expect(await runner.run(step, key("big"))).toEqual({ n: 2n ** 64n - 1n, list: [1n] });
+    expect(await toyRunner(store).run(step, key("big"))).toEqual({ n: 2n ** 64n - 1n, list: [1n] });
+  });
+
   it("the same key with another request is refused, naming the key; nothing is applied", async () => {
     const { runner, held } = await setup();
     await runner.run((t) => t.acquire(), key("k", "fp-a"));
