@@ -39,6 +39,7 @@ locals {
     GIT_REVISION                 = local.git_revision != "" ? local.git_revision : null
     NEON_WS_PROXY                = var.store == "postgres" ? var.neon_ws_proxy : null
     IPAM_AUTO_MIGRATE            = var.store == "postgres" ? tostring(var.postgres_auto_migrate) : null
+    IPAM_PG_IDLE_MS              = var.store == "postgres" ? tostring(var.postgres_idle_ms) : null
     ETCD_ENDPOINT                = var.store == "etcd" ? var.etcd_endpoint : null
     ETCD_USERNAME                = var.store == "etcd" ? var.etcd_username : null
     MONGODB_DATABASE             = var.store == "mongodb" ? var.mongodb_database : null

@@ -177,6 +177,17 @@ variable "neon_ws_proxy" {
   }
 }
 
+variable "postgres_idle_ms" {
+  description = "IPAM_PG_IDLE_MS: how long the Postgres store keeps an idle connection open, in milliseconds."
+  type        = number
+  default     = 5000
+
+  validation {
+    condition     = var.postgres_idle_ms >= 100 && var.postgres_idle_ms <= 600000 && floor(var.postgres_idle_ms) == var.postgres_idle_ms
+    error_message = "postgres_idle_ms must be a whole number from 100 to 600000."
+  }
+}
+
 variable "postgres_auto_migrate" {
   description = "store = \"postgres\": IPAM_AUTO_MIGRATE, whether the store applies migrations/ at first use (false: apply them yourself first)."
   type        = bool

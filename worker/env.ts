@@ -23,6 +23,7 @@ export interface Env {
   DATABASE_URL?: string;
   NEON_WS_PROXY?: string;
   IPAM_AUTO_MIGRATE?: string;
+  IPAM_PG_IDLE_MS?: string;
   ETCD_ENDPOINT?: string;
   ETCD_USERNAME?: string;
   ETCD_PASSWORD?: string;

@@ -16,7 +16,7 @@ interface Common {
 export type StoreConfig =
   | ({ kind: "durable-object" } & Common)
   | ({ kind: "redis"; url: string; token: string } & Common)
-  | ({ kind: "postgres"; databaseUrl: string; wsProxy?: string; autoMigrate: boolean } & Common)
+  | ({ kind: "postgres"; databaseUrl: string; wsProxy?: string; autoMigrate: boolean; idleMs: number } & Common)
   | ({ kind: "etcd"; endpoint: string; username?: string; password?: string } & Common)
   | ({ kind: "mongodb"; uri: string; database: string } & Common);
 
@@ -69,6 +69,21 @@ function timeoutMs(env: StoreEnv): number {
   return n;
 }
 
+export const DEFAULT_PG_IDLE_MS = 5_000;
+
+/** How long the Postgres store keeps an idle connection: an open one keeps its Durable Object active (and billed). */
+function idleMs(env: StoreEnv): number {
+  const raw = text(env, "IPAM_PG_IDLE_MS");
+  if (raw === undefined) return DEFAULT_PG_IDLE_MS;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n < 100 || n > 600_000) {
+    throw new ConfigProblem(
+      `IPAM_PG_IDLE_MS must be a whole number of milliseconds from 100 to 600000 (default ${DEFAULT_PG_IDLE_MS}); ${howToSet("IPAM_PG_IDLE_MS", false)}`,
+    );
+  }
+  return n;
+}
+
 function flag(env: StoreEnv, name: string, dflt: boolean): boolean {
   const raw = text(env, name);
   if (raw === undefined) return dflt;
@@ -109,7 +124,14 @@ function read(env: StoreEnv): StoreConfig {
       const raw = required(env, "DATABASE_URL", kind, "a postgres:// connection string");
       url(raw, "DATABASE_URL", ["postgres:", "postgresql:"], "postgres://user:password@host[:port]/database");
       const proxy = wsProxy(env);
-      return { kind, databaseUrl: raw, ...(proxy ? { wsProxy: proxy } : {}), autoMigrate: flag(env, "IPAM_AUTO_MIGRATE", true), ...common };
+      return {
+        kind,
+        databaseUrl: raw,
+        ...(proxy ? { wsProxy: proxy } : {}),
+        autoMigrate: flag(env, "IPAM_AUTO_MIGRATE", true),
+        idleMs: idleMs(env),
+        ...common,
+      };
     }
     case "etcd": {
       const raw = required(env, "ETCD_ENDPOINT", kind, "the etcd gateway's URL, e.g. https://etcd.example.com:2379", false);

@@ -71,7 +71,8 @@ export class PostgresStore implements Store {
     this.config = config;
     this.secrets = secretsOf(config);
     this.session =
-      opts.session ?? new NeonWsSession({ databaseUrl: config.databaseUrl, wsProxy: config.wsProxy, timeoutMs: config.timeoutMs });
+      opts.session ??
+      new NeonWsSession({ databaseUrl: config.databaseUrl, wsProxy: config.wsProxy, timeoutMs: config.timeoutMs, idleMs: config.idleMs });
   }
 
   get counters(): PostgresCounters {

@@ -7,7 +7,7 @@ import { moduleDir } from "./terraform/check-module";
 import { type AstNode, type TfModule, blocksOf, expressionAst, loadModule, splitTemplate, wholeExpression } from "./terraform/hcl-module";
 
 const SECRETS = ["IPAM_TOKENS", "UPSTASH_REDIS_REST_URL", "UPSTASH_REDIS_REST_TOKEN", "DATABASE_URL", "ETCD_PASSWORD", "MONGODB_URI"];
-const VARS = ["IPAM_AUTH", "IPAM_CALL_LOG", "IPAM_STORE", "IPAM_STORE_TIMEOUT_MS", "IPAM_MAX_QUEUE", "IPAM_IDEMPOTENCY_TTL_SECONDS", "IPAM_IDEMPOTENCY_MAX_KEYS", "GIT_REVISION", "NEON_WS_PROXY", "IPAM_AUTO_MIGRATE", "ETCD_ENDPOINT", "ETCD_USERNAME", "MONGODB_DATABASE"];
+const VARS = ["IPAM_AUTH", "IPAM_CALL_LOG", "IPAM_STORE", "IPAM_STORE_TIMEOUT_MS", "IPAM_MAX_QUEUE", "IPAM_IDEMPOTENCY_TTL_SECONDS", "IPAM_IDEMPOTENCY_MAX_KEYS", "GIT_REVISION", "NEON_WS_PROXY", "IPAM_AUTO_MIGRATE", "IPAM_PG_IDLE_MS", "ETCD_ENDPOINT", "ETCD_USERNAME", "MONGODB_DATABASE"];
 const EXAMPLES = ["durable-object-workers-dev", "postgres-neon", "redis-upstash-custom-domain"];
 
 let mod: TfModule;

@@ -104,7 +104,8 @@ async function postgresOn(server: PostgresServer): Promise<RunningBackend> {
   const databaseUrl = `postgres://ipam:${password}@127.0.0.1:${server.port}/ipam`;
   return {
     name: "postgres",
-    vars: { IPAM_STORE: "postgres", DATABASE_URL: databaseUrl, NEON_WS_PROXY: relay.proxy },
+    // A short idle time: an open connection keeps a Durable Object from being evicted, and the tests evict often.
+    vars: { IPAM_STORE: "postgres", DATABASE_URL: databaseUrl, NEON_WS_PROXY: relay.proxy, IPAM_PG_IDLE_MS: "250" },
     description: `PostgreSQL ${server.version} (port ${server.port}, SCRAM auth) behind the Neon wsproxy relay (${relay.proxy})`,
     async fault(f) {
       if (f === "pause") server.pause();

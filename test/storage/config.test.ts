@@ -31,7 +31,8 @@ describe("store settings", () => {
       ok: true,
       config: { kind: "postgres", wsProxy: "127.0.0.1:5480/v1", autoMigrate: false },
     });
-    expect(storeConfig(good.postgres)).toMatchObject({ ok: true, config: { autoMigrate: true } });
+    expect(storeConfig(good.postgres)).toMatchObject({ ok: true, config: { autoMigrate: true, idleMs: 5000 } });
+    expect(storeConfig({ ...good.postgres, IPAM_PG_IDLE_MS: "250" })).toMatchObject({ ok: true, config: { idleMs: 250 } });
     expect(storeConfig(good.etcd)).toMatchObject({ ok: true, config: { kind: "etcd", username: "ipam", password: SECRET } });
     expect(storeConfig({ IPAM_STORE: "etcd", ETCD_ENDPOINT: "http://127.0.0.1:2379" })).toMatchObject({ ok: true });
     expect(storeConfig(good.mongodb)).toMatchObject({ ok: true, config: { kind: "mongodb", database: "ipam" } });
@@ -52,6 +53,7 @@ describe("store settings", () => {
     ["a ws proxy with a scheme", { ...good.postgres, NEON_WS_PROXY: "ws://127.0.0.1:5480/v1" }, "NEON_WS_PROXY must be host:port/path with no scheme"],
     ["a ws proxy with spaces", { ...good.postgres, NEON_WS_PROXY: "127.0.0.1 :5480" }, "NEON_WS_PROXY must be host:port/path"],
     ["a migrate flag that is not a boolean", { ...good.postgres, IPAM_AUTO_MIGRATE: "yes" }, 'IPAM_AUTO_MIGRATE must be "true" or "false"'],
+    ["an idle time out of range", { ...good.postgres, IPAM_PG_IDLE_MS: "5" }, "IPAM_PG_IDLE_MS must be a whole number of milliseconds from 100"],
     ["etcd without its endpoint", { IPAM_STORE: "etcd" }, "IPAM_STORE=etcd needs ETCD_ENDPOINT"],
     ["an etcd password without a user", { IPAM_STORE: "etcd", ETCD_ENDPOINT: "http://h:2379", ETCD_PASSWORD: SECRET }, "ETCD_USERNAME and ETCD_PASSWORD go together"],
     ["an etcd endpoint of another scheme", { IPAM_STORE: "etcd", ETCD_ENDPOINT: "grpc://h:2379" }, "ETCD_ENDPOINT is not a valid URL"],
