@@ -2,15 +2,12 @@
 // default limits (--max-txn-ops 128, --max-request-bytes 1.5 MiB). etcd fsyncs its WAL before it answers,
 // so an acknowledged write survives kill -9. enableAuth() turns on etcd's auth with a user that may only use
 // the ipam/ prefix, the way docs/storage.md ("etcd") tells operators to run it.
-import { freePort, removeDir, requireCommand, type ServerProcess, serverProcess, sleep, startProcess, stopProcess, tempDir, waitForPort } from "./process";
+import { freePort, removeDir, requireCommand, type RestartableServer, restartableServer, sleep, startProcess, tempDir, waitForPort } from "./process";
 
-export interface EtcdServer extends ServerProcess {
+export interface EtcdServer extends RestartableServer {
   /** http://127.0.0.1:<client port>, the JSON gateway's base URL. */
   url: string;
   dataDir: string;
-  /** Starts it again on the same ports and data directory (after kill()). */
-  restart(): Promise<void>;
-  stop(): Promise<void>;
 }
 
 const b64 = (s: string) => Buffer.from(s, "utf8").toString("base64");
@@ -57,35 +54,16 @@ export async function startEtcdServer(opts: { dataDir?: string } = {}): Promise<
     "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer, "--initial-cluster", `ipam-test=${peer}`,
     "--logger", "zap", "--log-level", "warn",
   ];
-  let child = startProcess(bin, args, { label: "etcd" });
-  let proc = serverProcess(child);
-  const up = async () => {
-    await waitForPort(clientPort, child, "etcd").catch((e: Error) => {
-      throw new Error(`${e.message}\n${child.output()}`);
-    });
-    await waitHealthy(url, child);
-  };
-  await up();
-  return {
-    url,
-    dataDir,
-    get pid() {
-      return proc.pid;
+  const server = await restartableServer(
+    "etcd",
+    () => startProcess(bin, args, { label: "etcd" }),
+    async (child) => {
+      await waitForPort(clientPort, child, "etcd");
+      await waitHealthy(url, child);
     },
-    pause: () => proc.pause(),
-    resume: () => proc.resume(),
-    kill: () => proc.kill(),
-    async restart() {
-      await proc.kill();
-      child = startProcess(bin, args, { label: "etcd" });
-      proc = serverProcess(child);
-      await up();
-    },
-    async stop() {
-      await stopProcess(child);
-      if (owned) removeDir(dataDir);
-    },
-  };
+    () => owned && removeDir(dataDir),
+  );
+  return Object.assign(server, { url, dataDir });
 }
 
 export interface EtcdAuth {

@@ -3,13 +3,13 @@
 // directory keeps every acknowledged commit across a restart. Every REFUSED line it prints is collected.
 import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
-import { freePort, removeDir, type ServerProcess, serverProcess, startProcess, stopProcess, tempDir, waitForPort } from "./process";
+import { freePort, removeDir, type RestartableServer, restartableServer, startProcess, tempDir, waitForPort } from "./process";
 
 const MAIN = fileURLToPath(new URL("./mongo-standin/main.ts", import.meta.url));
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 export const REFUSED_LINE = "mongo-standin REFUSED:";
 
-export interface MongoStandinProcess extends ServerProcess {
+export interface MongoStandinProcess extends RestartableServer {
   port: number;
   dataDir: string;
   user: string;
@@ -20,9 +20,6 @@ export interface MongoStandinProcess extends ServerProcess {
   complaints(): string[];
   /** Makes it crash (as kill -9) in the middle of the next big batch, between two of its write commands. */
   armCrash(): void;
-  /** Starts it again on the same port and data directory (after kill()). */
-  restart(): Promise<void>;
-  stop(): Promise<void>;
 }
 
 export async function startMongoStandin(opts: { dataDir?: string; standalone?: boolean } = {}): Promise<MongoStandinProcess> {
@@ -46,39 +43,14 @@ export async function startMongoStandin(opts: { dataDir?: string; standalone?: b
     });
     return child;
   };
-  let child = start();
-  let proc = serverProcess(child);
-  const up = async () => {
-    try {
-      await waitForPort(port, child, "mongo-standin", 60_000);
-    } catch (e) {
-      throw new Error(`${(e as Error).message}\n${child.output()}`);
-    }
-  };
-  await up();
-  return {
+  const server = await restartableServer("mongo-standin", start, (child) => waitForPort(port, child, "mongo-standin", 60_000), () => owned && removeDir(dataDir));
+  return Object.assign(server, {
     port,
     dataDir,
     user: "ipam",
     password,
     uri: `mongodb://ipam:${password}@127.0.0.1:${port}/${opts.standalone ? "" : "?replicaSet=rs0"}`,
     complaints: () => [...complaints],
-    get pid() {
-      return proc.pid;
-    },
-    pause: () => proc.pause(),
-    resume: () => proc.resume(),
-    kill: () => proc.kill(),
-    armCrash: () => process.kill(proc.pid, "SIGUSR2"),
-    async restart() {
-      await proc.kill();
-      child = start();
-      proc = serverProcess(child);
-      await up();
-    },
-    async stop() {
-      await stopProcess(child);
-      if (owned) removeDir(dataDir);
-    },
-  };
+    armCrash: () => process.kill(server.pid, "SIGUSR2"),
+  });
 }

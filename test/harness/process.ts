@@ -145,3 +145,51 @@ export async function stopProcess(child: ChildProcess, graceMs = 10_000): Promis
   await gone;
   clearTimeout(timer);
 }
+
+/** A server process that can also be restarted on the same data, and stopped for good. */
+export interface RestartableServer extends ServerProcess {
+  /** Starts it again with the same arguments and data (after kill()). */
+  restart(): Promise<void>;
+  /** Stops it gracefully, then runs `cleanup` (e.g. removes a throw-away data directory). */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a server with `start` and waits until `ready` resolves (its output is added to any error), and keeps
+ * doing so on restart(). `what` names it in errors.
+ */
+export async function restartableServer(
+  what: string,
+  start: () => ChildProcess & { output(): string },
+  ready: (child: ChildProcess & { output(): string }) => Promise<void>,
+  cleanup: () => void = () => {},
+): Promise<RestartableServer> {
+  let child = start();
+  let proc = serverProcess(child);
+  const up = async () => {
+    try {
+      await ready(child);
+    } catch (e) {
+      throw new Error(`${what}: ${(e as Error).message}\n${child.output()}`);
+    }
+  };
+  await up();
+  return {
+    get pid() {
+      return proc.pid;
+    },
+    pause: () => proc.pause(),
+    resume: () => proc.resume(),
+    kill: () => proc.kill(),
+    async restart() {
+      await proc.kill();
+      child = start();
+      proc = serverProcess(child);
+      await up();
+    },
+    async stop() {
+      await stopProcess(child);
+      cleanup();
+    },
+  };
+}
