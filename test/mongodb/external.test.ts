@@ -19,6 +19,7 @@ import {
   uniqueNamespace,
   withInspector,
 } from "./harness";
+import { Ledger, reservedOf } from "../harness/ledger";
 
 let worker: RunningWorker;
 let api: IpamClient;
@@ -40,25 +41,7 @@ async function namespaceWithPrefix(tag: string, cidr: string): Promise<string> {
   return ns;
 }
 
-const RESERVED = (prefix: string) => {
-  const base = prefix.split("/")[0].split(".").map(Number);
-  const size = 2 ** (32 - Number(prefix.split("/")[1]));
-  const last = (base[0] << 24) + (base[1] << 16) + (base[2] << 8) + base[3] + size - 1;
-  return [base.join("."), [last >>> 24, (last >> 16) & 255, (last >> 8) & 255, last & 255].join(".")];
-};
 
-/** Collects addresses handed out; fails on the first one handed out twice. */
-class Ledger {
-  readonly held = new Set<string>();
-  readonly codes: Record<string, number> = {};
-  take(ip: string): void {
-    expect(this.held.has(ip), `${ip} handed out twice`).toBe(false);
-    this.held.add(ip);
-  }
-  count(code: string): void {
-    this.codes[code] = (this.codes[code] ?? 0) + 1;
-  }
-}
 
 const codeOf = (e: unknown) => Code[ConnectError.from(e).code];
 
@@ -123,7 +106,7 @@ describe(`external store: two deployments on one namespace (${SERVER_KIND})`, ()
         });
       await Promise.all([...burst(a), ...burst(b), ...burst(a), ...burst(b)]);
       expect(ledger.codes.ok).toBeGreaterThan(0);
-      expect(await storedIps(ns, prefix)).toEqual([...RESERVED(prefix), ...ledger.held].sort());
+      expect(await storedIps(ns, prefix)).toEqual([...reservedOf(prefix), ...ledger.held].sort());
       const sa = plain<Outcome<{ runner: { refusedCommits: number } }>>(await a.stats(ns));
       const sb = plain<Outcome<{ runner: { refusedCommits: number } }>>(await b.stats(ns));
       if (!sa.ok || !sb.ok) throw new Error("stats failed");

@@ -8,6 +8,7 @@ import type { Outcome } from "../../../src/server/outcome";
 import { secretsOf, storeConfig } from "../../../src/storage/config";
 import { describeOnExternalStores, storeFault, withProjectStore } from "../backend";
 import { client, failure, uniqueNamespace } from "../clients";
+import { Ledger, reservedOf } from "../../harness/ledger";
 
 const api = client("connect-json");
 
@@ -34,25 +35,7 @@ async function namespaceWithPrefix(tag: string, cidr: string): Promise<string> {
   return ns;
 }
 
-const RESERVED = (prefix: string) => {
-  const base = prefix.split("/")[0].split(".").map(Number);
-  const size = 2 ** (32 - Number(prefix.split("/")[1]));
-  const last = (base[0] << 24) + (base[1] << 16) + (base[2] << 8) + base[3] + size - 1;
-  return [base.join("."), [last >>> 24, (last >> 16) & 255, (last >> 8) & 255, last & 255].join(".")];
-};
 
-/** Collects addresses handed out; fails on the first one handed out twice. */
-class Ledger {
-  readonly held = new Set<string>();
-  readonly codes: Record<string, number> = {};
-  take(ip: string): void {
-    expect(this.held.has(ip), `${ip} handed out twice`).toBe(false);
-    this.held.add(ip);
-  }
-  count(code: string): void {
-    this.codes[code] = (this.codes[code] ?? 0) + 1;
-  }
-}
 
 /** n concurrent AcquireIP calls through the API, each with a deadline; records what they got. */
 async function acquireMany(ledger: Ledger, ns: string, prefix: string, n: number, timeoutMs = 8_000): Promise<void> {
@@ -112,7 +95,7 @@ describeOnExternalStores("external store: two writers on one namespace", () => {
     await Promise.all([...burst(a), ...burst(b), ...burst(a), ...burst(b)]);
     expect(ledger.codes.ok).toBeGreaterThan(0);
     // Every acknowledged address is stored; nothing else is (no half-applied or lost batch).
-    expect(await storedIps(ns, prefix)).toEqual([...RESERVED(prefix), ...ledger.held].sort());
+    expect(await storedIps(ns, prefix)).toEqual([...reservedOf(prefix), ...ledger.held].sort());
     // Both objects saw each other's writes: they were fenced and re-ran.
     const sa = await ok(a.stats(ns));
     const sb = await ok(b.stats(ns));
