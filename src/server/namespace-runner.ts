@@ -232,7 +232,17 @@ export class NamespaceRunner<M> {
         return;
       }
       const item = { ...partial, phase: "queued", deadline } as Item<M>;
-      let timer: ReturnType<typeof setTimeout> | undefined;
+      // The deadline passed, or the caller gave up: a queued call leaves the queue, never applied.
+      const giveUp = () => {
+        if (item.phase === "queued") {
+          this.queue = this.queue.filter((i) => i !== item);
+          this.counters.expired++;
+          item.reject(deadlineError(this.storeBusy ? "while waiting for the store, before it ran; nothing was applied" : "before it ran; nothing was applied"));
+        } else {
+          item.reject(deadlineError("while its batch was being committed; the outcome is unknown"));
+        }
+      };
+      const timer = deadline === undefined ? undefined : setTimeout(giveUp, deadline - Date.now());
       const cleanup = () => {
         if (timer !== undefined) clearTimeout(timer);
         signal?.removeEventListener("abort", giveUp);
@@ -249,17 +259,6 @@ export class NamespaceRunner<M> {
         cleanup();
         reject(e);
       };
-      function giveUp(this: void): void {
-        if (item.phase === "queued") {
-          runner.queue = runner.queue.filter((i) => i !== item);
-          runner.counters.expired++;
-          item.reject(deadlineError(runner.storeBusy ? "while waiting for the store, before it ran; nothing was applied" : "before it ran; nothing was applied"));
-        } else {
-          item.reject(deadlineError("while its batch was being committed; the outcome is unknown"));
-        }
-      }
-      const runner = this;
-      if (deadline !== undefined) timer = setTimeout(giveUp, deadline - Date.now());
       signal?.addEventListener("abort", giveUp, { once: true });
       this.queue.push(item);
       this.kick();
