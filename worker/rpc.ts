@@ -16,7 +16,7 @@ import {
 import { codeFromHttpStatus, codeToHttpStatus, codeToString, errorToJsonBytes } from "@connectrpc/connect/protocol-connect";
 import { setTrailerStatus, trailerFlag, trailerParse, trailerSerialize } from "@connectrpc/connect/protocol-grpc-web";
 import { IpamService } from "../src/gen/api/v1/ipam_pb";
-import { type CallRecord, createIpamService, type IpamBackend, kAccess, kBackend, kCall, kVersion, type VersionInfo } from "../src/service/index";
+import { type Access, type CallRecord, createIpamService, type IpamBackend, kAccess, kBackend, kCall, kVersion, type VersionInfo } from "../src/service/index";
 import { checkBinaryMessage, checkGrpcWebBody } from "../src/service/strict-binary";
 import { type AuthConfig, authenticate } from "./auth";
 
@@ -24,6 +24,8 @@ import { type AuthConfig, authenticate } from "./auth";
 export const READ_MAX_BYTES = 8 * 1024 * 1024;
 
 const kAuthConfig = createContextKey<Promise<AuthConfig> | undefined>(undefined, { description: "auth config" });
+/** The caller was authenticated (and kAccess set) before connect-es took the request. */
+const kAuthenticated = createContextKey<boolean>(false, { description: "authenticated" });
 
 /** Note the outcome of the implementation (interceptors see it; request-gate and parse errors are not). */
 const recordOutcome: Interceptor = (next) => async (req) => {
@@ -57,6 +59,7 @@ const router = createConnectRouter({
   // Runs after the headers arrive and before the body is read: unauthenticated calls are never parsed.
   async requestGate(ctx) {
     const call = ctx.values.get(kCall);
+    if (ctx.values.get(kAuthenticated)) return; // checkedBody() already did, before reading the body
     try {
       const config = ctx.values.get(kAuthConfig);
       if (!config) throw new ConnectError("auth is not set up", Code.Internal);
@@ -133,6 +136,7 @@ export async function serveRpc(request: Request, deps: RpcDeps): Promise<RpcResu
     .set(kBackend, deps.backend)
     .set(kAuthConfig, deps.auth)
     .set(kVersion, deps.version);
+  if (checked.access) values.set(kAccess, checked.access).set(kAuthenticated, true);
   const uReq = universalServerRequestFromFetch(request, { httpVersion: "1.1" });
   uReq.contextValues = values;
   let response: Response;
@@ -181,10 +185,11 @@ async function checkedBody(
   request: Request,
   handler: UniversalHandler,
   auth: Promise<AuthConfig>,
-): Promise<{ request: Request } | { error: ConnectError }> {
+): Promise<{ request: Request; access?: Access } | { error: ConnectError }> {
   if (request.body === null) return { request };
+  let access: Access;
   try {
-    await authenticate(await auth, request.headers.get("authorization"));
+    access = await authenticate(await auth, request.headers.get("authorization"));
   } catch {
     return { request }; // the request gate refuses it without reading the body
   }
@@ -199,9 +204,9 @@ async function checkedBody(
   const grpcWeb = /^application\/grpc-web(\+proto)?(;|$)/.test(ct);
   const binary = grpcWeb || /^application\/(connect\+)?proto(;|$)/.test(ct);
   const encoding = (request.headers.get(grpcWeb ? "grpc-encoding" : "content-encoding") ?? "identity").toLowerCase();
-  if (!binary || encoding !== "identity" || bytes.length > READ_MAX_BYTES) return { request: again };
+  if (!binary || encoding !== "identity" || bytes.length > READ_MAX_BYTES) return { request: again, access };
   const problem = grpcWeb ? checkGrpcWebBody(handler.method.input, bytes) : checkBinaryMessage(handler.method.input, bytes);
-  return problem ? { error: new ConnectError(`invalid request body: ${problem}`, Code.InvalidArgument) } : { request: again };
+  return problem ? { error: new ConnectError(`invalid request body: ${problem}`, Code.InvalidArgument) } : { request: again, access };
 }
 
 /** The body's bytes, at most `limit` of them (the rest is cancelled). */
