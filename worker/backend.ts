@@ -4,7 +4,7 @@ import type { Outcome } from "../src/server/outcome";
 import type { IpamBackend } from "../src/service/backend";
 import type { Env } from "./env";
 import { createNamespace, deleteNamespace, listNamespaces, runCommand } from "./namespaces";
-import { misconfiguredMessage, storeSettings } from "./store";
+import { misconfiguredMessage, workerSettings } from "./store";
 
 const cache = new WeakMap<Env, IpamBackend>();
 
@@ -16,7 +16,7 @@ function refusing(message: string): IpamBackend {
 export function backendFor(env: Env): IpamBackend {
   let b = cache.get(env);
   if (!b) {
-    const settings = storeSettings(env);
+    const settings = workerSettings(env);
     b = settings.ok
       ? {
           runCommand: (ns, cmd, opts) => runCommand(env, ns, cmd, opts),

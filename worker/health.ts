@@ -7,7 +7,7 @@ import { withDeadline } from "../src/storage/failure";
 import { DIRECTORY_NAME } from "./directory-object";
 import type { Env } from "./env";
 import { logNotice } from "./log";
-import { storeSettings } from "./store";
+import { workerSettings } from "./store";
 import { VERSION } from "./version";
 
 export const HEALTH_CACHE_MS = 5_000;
@@ -26,7 +26,7 @@ export interface Health {
 let cached: { at: number; env: Env; health: Health } | undefined;
 
 async function check(env: Env): Promise<Health> {
-  const settings = storeSettings(env);
+  const settings = workerSettings(env);
   if (!settings.ok) {
     const named = STORE_KINDS.find((k) => k === (env.IPAM_STORE || "durable-object")) ?? "unknown";
     return { status: "misconfigured", version: VERSION, store: named, objects: false, storeReachable: false, problem: settings.message };

@@ -25,8 +25,11 @@ export const MONGODB_BUILD_MISSING =
   "IPAM_STORE=mongodb needs the MongoDB driver, which this build of the Worker leaves out to stay small: deploy the " +
   "MongoDB build with `npx wrangler deploy --config wrangler.mongodb.toml` (locally: `npm run dev -- --store mongodb`)";
 
-/** The store settings; a runner setting that is wrong makes them unusable too (one check for every call). */
-export function storeSettings(env: Env): StoreConfigResult {
+/**
+ * The Worker's settings: which store, with its settings, and the runner's bounds. One result, so one check
+ * per call: a wrong runner setting makes it unusable just like a wrong store setting.
+ */
+export function workerSettings(env: Env): StoreConfigResult {
   let s = cache.get(env);
   if (!s) {
     const vars = env as unknown as Record<string, unknown>;
@@ -38,7 +41,7 @@ export function storeSettings(env: Env): StoreConfigResult {
   return s;
 }
 
-/** The runner's settings (valid whenever storeSettings(env) is). */
+/** The runner's settings (valid whenever workerSettings(env) is). */
 export function runnerSettingsOf(env: Env): RunnerSettings {
   const r = runnerSettings(env as unknown as Record<string, unknown>);
   if (!r.ok) throw new ServerError("internal", misconfiguredMessage(r.message));
@@ -49,13 +52,13 @@ export const misconfiguredMessage = (problem: string) => `server misconfigured: 
 
 /** Whether the namespaces live in the Durable Objects' own SQLite (the default) or an external store. */
 export function usesExternalStore(env: Env): boolean {
-  const s = storeSettings(env);
+  const s = workerSettings(env);
   return s.ok && s.config.kind !== "durable-object";
 }
 
 /** The store a namespace object persists to: its own SQLite, or the configured external store. */
 export function openStore(env: Env, storage: DurableObjectStorage): Store {
-  const s = storeSettings(env);
+  const s = workerSettings(env);
   if (!s.ok) throw new ServerError("internal", misconfiguredMessage(s.message));
   return s.config.kind === "durable-object" ? new DoSqliteStore(storage) : openExternalStore(s.config, drivers);
 }
