@@ -116,6 +116,17 @@ export class AddressSet<K extends Offset> {
     if (this.highStart < this.span) fn(this.highStart, dec(this.span));
   }
 
+  /**
+   * Calls fn for every run that ends at or after `from`, in ascending order, until fn returns false: a page of
+   * a listing starts where the last one stopped without walking the runs before it.
+   */
+  forEachRunFrom(from: K, fn: (start: K, end: K) => boolean): void {
+    if (this.lowEnd > 0 && from < this.lowEnd && !fn(zeroLike(this.span), dec(this.lowEnd))) return;
+    let going = true;
+    if (this.middle !== null) this.middle.forEachFrom(from, (start, end) => (going = fn(start, end)));
+    if (going && this.highStart < this.span) fn(this.highStart, dec(this.span));
+  }
+
   /** Bytes of typed-array storage (for measurements and tests). */
   get capacityBytes(): number {
     return this.middle?.capacityBytes ?? 0;

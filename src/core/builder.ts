@@ -2,7 +2,7 @@
 // commands could have produced: canonical CIDRs and addresses, no overlaps, children inside free space of
 // their parent, addresses inside their prefix, no prefix holding both addresses and children.
 import { type Prefix, formatAddr, formatPrefix, maskPrefix, parseAddr, parsePrefix } from "../net";
-import { IpamError, describe, invalidDump } from "./errors";
+import { IpamError, describe, invalidDump, isIpamError } from "./errors";
 import { type Labels, checkLabels, sameLabels } from "./labels";
 import type { Namespace } from "./namespace";
 import { parsed } from "./parsed";
@@ -22,15 +22,86 @@ export function buildNamespace(ns: Namespace, records: Iterable<IpamRecord>): Na
       if (pending.length > 0) pending = insertPrefixes(ns, pending, false);
       if (ns.prefixes.has(record.prefix)) insertIP(ns, record, shared);
       else deferred.push(record);
-    } else
-      throw invalidDump(`unknown record ${describe(record)}${record !== null && typeof record === "object" ? ` of kind ${describe((record as { kind?: unknown }).kind)}` : ""}`);
+    } else throw unknownRecord(record);
   }
   insertPrefixes(ns, pending, true);
   for (const record of deferred) insertIP(ns, record, shared);
-  for (const node of ns.prefixes.values())
-    if (node.isParent && node.hasIPs())
-      throw invalidDump(`prefix ${node.cidr} holds both ips and child prefixes`);
+  checkParents(ns.prefixes.values());
   return ns;
+}
+
+/**
+ * Adds a dump's records to a live namespace (an appending Load, one part of a paged dump): records the
+ * namespace already holds unchanged are skipped, so a part can be sent again; the others must fit as they
+ * would in a new namespace. Returns the records added. A refusal may come after some were added: it is
+ * marked halfApplied, for the caller to rebuild the namespace from its store.
+ */
+export function appendRecords(ns: Namespace, records: Iterable<IpamRecord>): IpamRecord[] {
+  const added: IpamRecord[] = [];
+  try {
+    const prefixes: PendingPrefix[] = [];
+    const ips: IPRecord[] = [];
+    for (const record of records) {
+      if (record?.kind === "prefix") {
+        const prefix = canonicalPrefix(record.cidr);
+        const existing = ns.prefixes.get(record.cidr);
+        if (existing !== undefined) checkSamePrefix(existing, record);
+        else {
+          prefixes.push({ record, prefix });
+          added.push(record);
+        }
+      } else if (record?.kind === "ip") ips.push(record);
+      else throw unknownRecord(record);
+    }
+    insertPrefixes(ns, prefixes, true);
+    const shared = new SharedLabels();
+    const touched = new Set<PrefixNode>();
+    for (const record of ips) {
+      const node = ns.prefixes.get(record.prefix);
+      if (node === undefined) throw invalidDump(`ip ${record.ip} names prefix ${record.prefix}, which does not exist`);
+      const addr = canonicalAddr(record.ip);
+      if (addr.family === node.family && node.contains(addr.value) && node.holdsValue(addr.value)) {
+        checkSameIPLabels(node, addr.value, record);
+        continue;
+      }
+      insertIP(ns, record, shared);
+      touched.add(node);
+      added.push(record);
+    }
+    checkParents(touched);
+    for (const { record } of prefixes) {
+      const parent = ns.prefixes.get(record.parentCidr);
+      if (parent !== undefined) checkParents([parent]);
+    }
+  } catch (e) {
+    if (isIpamError(e)) e.halfApplied = added.length > 0;
+    throw e;
+  }
+  return added;
+}
+
+function unknownRecord(record: unknown): IpamError {
+  return invalidDump(`unknown record ${describe(record)}${record !== null && typeof record === "object" ? ` of kind ${describe((record as { kind?: unknown }).kind)}` : ""}`);
+}
+
+function checkParents(nodes: Iterable<PrefixNode>): void {
+  for (const node of nodes) if (node.isParent && node.hasIPs()) throw invalidDump(`prefix ${node.cidr} holds both ips and child prefixes`);
+}
+
+function checkSamePrefix(node: PrefixNode, record: PrefixRecord): void {
+  const settings = prefixSettings(record);
+  const same =
+    (record.parentCidr ?? "") === node.parentCidr &&
+    (settings.reservation ?? "default") === node.reservation &&
+    (settings.labels === undefined ? node.labels === null : node.labels !== null && sameLabels(node.labels, settings.labels));
+  if (!same) throw invalidDump(`prefix ${record.cidr} exists already with another parent, labels or reservation`);
+}
+
+function checkSameIPLabels(node: PrefixNode, value: bigint, record: IPRecord): void {
+  const labels = recordLabels(record.labels, `ip ${record.ip} of prefix ${node.cidr}`);
+  const held = node.labelsAt(node.keyOf(value));
+  const same = labels === undefined ? held === undefined : held !== undefined && sameLabels(held, labels);
+  if (!same) throw invalidDump(`ip ${record.ip} of prefix ${node.cidr} is acquired already with other labels`);
 }
 
 type PendingPrefix = { record: PrefixRecord; prefix: Prefix };

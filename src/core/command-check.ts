@@ -49,3 +49,19 @@ export function optionalReservation(value: unknown): "default" | "none" | undefi
   if (value === undefined || value === "default" || value === "none") return value;
   throw new IpamError("invalid_input", `reservation must be "default" or "none", got ${describe(value)}`);
 }
+
+/** Most addresses one page of ListIPs or Dump holds. */
+export const MAX_PAGE_SIZE = 100_000;
+
+/** A page size: an integer from 1 to MAX_PAGE_SIZE; undefined for an unpaged call. */
+export function optionalPageSize(value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > MAX_PAGE_SIZE)
+    throw new IpamError("invalid_input", `page_size must be from 1 to ${MAX_PAGE_SIZE}, got ${describe(value)}`);
+  return value;
+}
+
+export function optionalBool(name: string, value: unknown): boolean {
+  if (value === undefined || typeof value === "boolean") return value === true;
+  throw invalid(`${name} must be a boolean, got ${describe(value)}`);
+}

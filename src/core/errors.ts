@@ -21,6 +21,8 @@ export const ERROR_KINDS = [
   "overlap",
   /** The request contradicts the state: has ips, has child prefixes, not a child, data exists, not empty. */
   "conflict",
+  /** The answer would not fit in one message: the caller must page (ListIPs, Dump). */
+  "too_large",
 ] as const;
 
 export type ErrorKind = (typeof ERROR_KINDS)[number];
@@ -33,6 +35,12 @@ export class IpamError extends Error {
   ) {
     super(message);
   }
+
+  /**
+   * Set when the command had already changed the namespace when it was refused (an appending Load, which
+   * checks its records as it adds them): the namespace must be rebuilt from its store before the next command.
+   */
+  halfApplied = false;
 }
 
 export function isIpamError(e: unknown): e is IpamError {
@@ -122,6 +130,11 @@ export const releaseChildHasChildren = (cidr: string) =>
 export const loadIntoNonEmpty = () => err("conflict", "prefixes exist, please drop existing data before loading");
 export const unableToUnmarshal = (why: string) => err("invalid_input", `unable to unmarshal prefixes:${why}`);
 export const invalidDump = (why: string) => err("invalid_input", `invalid dump: ${why}`);
+/** Most addresses an unpaged ListIPs or a one-message Dump answers with (a message of a few MB). */
+export const ONE_MESSAGE_MAX_ADDRESSES = 200_000;
+export const tooLargeForOneMessage = (what: string, held: number, how: string) =>
+  err("too_large", `${what} holds ${held} addresses, more than the ${ONE_MESSAGE_MAX_ADDRESSES} one message may carry: ${how}`);
+export const invalidPageToken = (why: string) => err("invalid_input", `invalid page_token: ${why}`);
 
 // Bulk calls, labels, overlap queries
 export const notEnoughIPs = (cidr: string, count: number, free: bigint, acquired: number) =>

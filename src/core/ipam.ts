@@ -1,6 +1,6 @@
 // The IPAM as a TypeScript library: go-ipam's Ipamer, synchronous, over namespaces kept in memory and
 // persisted record by record to a MemoryStore.
-import { namespaceNotEmpty, namespaceNotFound } from "./errors";
+import { isIpamError, namespaceNotEmpty, namespaceNotFound } from "./errors";
 import { MemoryStore } from "./memory-store";
 import { Namespace } from "./namespace";
 import { DEFAULT_NAMESPACE, checkNamespaceName } from "./names";
@@ -80,9 +80,15 @@ export class Ipam {
       checkNamespaceName(name);
       throw namespaceNotFound(name);
     }
-    const { result, changes } = ns.apply(cmd);
-    if (changes.length > 0) this.store.commit(name, changes);
-    return result;
+    let applied;
+    try {
+      applied = ns.apply(cmd);
+    } catch (e) {
+      if (isIpamError(e) && e.halfApplied) this.live.set(name, Namespace.fromRecords(this.store.load(name)!));
+      throw e;
+    }
+    if (applied.changes.length > 0) this.store.commit(name, applied.changes);
+    return applied.result;
   }
 
   newPrefix(cidr: string, opts?: PrefixOptions): PrefixInfo {

@@ -23,10 +23,11 @@ import {
   scannedPrefix,
 } from "../net";
 import type { AddressKey } from "./address-labels";
-import { buildNamespace } from "./builder";
+import { appendRecords, buildNamespace } from "./builder";
 import { ChurnSafeMap } from "./churn-safe-map";
-import { bulkCount, bulkList, commandObject, length, optionalReservation, optionalStr, str, unknownOp } from "./command-check";
+import { bulkCount, bulkList, commandObject, length, optionalBool, optionalPageSize, optionalReservation, optionalStr, str, unknownOp } from "./command-check";
 import { exportDump, parseDump } from "./dump";
+import { dumpPage, dumpCursor } from "./dump-page";
 import * as E from "./errors";
 import { exportGoIpamDump, parseGoIpamDump } from "./goipam-dump";
 import { type Labels, checkLabels, matches } from "./labels";
@@ -98,15 +99,17 @@ export class Namespace {
       case "releaseIP":
         return this.releaseIP(str("prefixCidr", cmd.prefixCidr), str("ip", cmd.ip));
       case "listIPs":
-        return cmd.selector === undefined ? unchanged(this.lookupWrapped(str("prefixCidr", cmd.prefixCidr)).ipStrings()) : this.runExtension(cmd);
+        return cmd.selector === undefined ? unchanged(this.unpagedIPs(str("prefixCidr", cmd.prefixCidr))) : this.runExtension(cmd);
       case "dump":
+        this.checkFitsOneMessage();
         return unchanged(exportDump(this));
       case "load":
-        return this.load(parseDump(str("dump", cmd.dump)));
+        return this.load(parseDump(str("dump", cmd.dump)), optionalBool("append", cmd.append));
       case "exportGoIpam":
+        this.checkFitsOneMessage();
         return unchanged(exportGoIpamDump(this));
       case "importGoIpam":
-        return this.load(parseGoIpamDump(str("dump", cmd.dump)));
+        return this.load(parseGoIpamDump(str("dump", cmd.dump)), optionalBool("append", cmd.append));
       default:
         return this.runExtension(cmd);
     }
@@ -135,8 +138,16 @@ export class Namespace {
         return this.releaseIPs(str("prefixCidr", cmd.prefixCidr), bulkList("ips", cmd.ips));
       case "releaseIPsByLabel":
         return this.releaseIPsByLabel(optionalStr("prefixCidr", cmd.prefixCidr), requiredSelector(cmd.selector));
-      case "listIPEntries":
-        return unchanged(this.listIPs(str("prefixCidr", cmd.prefixCidr), checkLabels("label selector", cmd.selector)));
+      case "listIPEntries": {
+        const pageSize = optionalPageSize(cmd.pageSize);
+        const prefixCidr = str("prefixCidr", cmd.prefixCidr);
+        const selector = checkLabels("label selector", cmd.selector);
+        return unchanged(pageSize === undefined ? this.listIPs(prefixCidr, selector) : this.listIPsPage(prefixCidr, selector, pageSize, optionalStr("after", cmd.after)));
+      }
+      case "dumpPage": {
+        const pageSize = optionalPageSize(cmd.pageSize ?? 0)!;
+        return unchanged(dumpPage(this.sortedPrefixes(), pageSize, cmd.after === undefined ? undefined : dumpCursor(cmd.after)));
+      }
       default:
         throw unknownOp(cmd.op);
     }
@@ -577,12 +588,59 @@ export class Namespace {
     const node = this.lookupWrapped(rawPrefix);
     if (selector !== undefined) {
       const entries = node.labelled((labels) => matches(labels, selector)).map(([key, labels]) => ipInfo(node, node.formatKey(key), labels));
+      if (entries.length > E.ONE_MESSAGE_MAX_ADDRESSES) throw tooManyIPs(node, entries.length);
       return { ips: entries.map((e) => e.ip), labelled: entries };
     }
-    return { ips: node.ipStrings(), labelled: node.labelled().map(([key, labels]) => ipInfo(node, node.formatKey(key), labels)) };
+    return { ips: this.unpagedIPs(rawPrefix), labelled: node.labelled().map(([key, labels]) => ipInfo(node, node.formatKey(key), labels)) };
   }
 
-  private load(records: IpamRecord[]): Applied<null> {
+  private unpagedIPs(rawPrefix: string): string[] {
+    const node = this.lookupWrapped(rawPrefix);
+    if (node.heldCount > E.ONE_MESSAGE_MAX_ADDRESSES) throw tooManyIPs(node, node.heldCount);
+    return node.ipStrings();
+  }
+
+  /** At most `size` addresses above `after` (keyset paging: a page is where it was, whatever changed before it). */
+  private listIPsPage(rawPrefix: string, selector: Labels | undefined, size: number, after: string | undefined): IPList {
+    const node = this.lookupWrapped(rawPrefix);
+    const afterValue = after === undefined ? undefined : addressIn(node, after);
+    if (selector === undefined) {
+      const page = node.ipPage(afterValue, size);
+      const labelled: IPInfo[] = [];
+      if (node.ipLabels !== null)
+        page.keys.forEach((key, i) => {
+          const labels = node.labelsAt(key);
+          if (labels !== undefined) labelled.push(ipInfo(node, page.ips[i], labels));
+        });
+      return page.more ? { ips: page.ips, labelled, next: page.ips[page.ips.length - 1] } : { ips: page.ips, labelled };
+    }
+    const hits = node.labelled((labels) => matches(labels, selector));
+    const afterKey = afterValue === undefined ? undefined : node.keyOf(afterValue);
+    let from = 0;
+    if (afterKey !== undefined) {
+      let hi = hits.length;
+      while (from < hi) {
+        const mid = (from + hi) >>> 1;
+        if (hits[mid][0] <= afterKey) from = mid + 1;
+        else hi = mid;
+      }
+    }
+    const entries = hits.slice(from, from + size).map(([key, labels]) => ipInfo(node, node.formatKey(key), labels));
+    const list: IPList = { ips: entries.map((e) => e.ip), labelled: entries };
+    if (from + size < hits.length) list.next = entries[entries.length - 1].ip;
+    return list;
+  }
+
+  /** One-message dumps hold every address of the namespace: refused when that is too many. */
+  private checkFitsOneMessage(): void {
+    let held = 0;
+    for (const node of this.prefixes.values()) held += node.heldCount;
+    if (held > E.ONE_MESSAGE_MAX_ADDRESSES)
+      throw E.tooLargeForOneMessage("the namespace", held, "dump it in pages with page_size (the CLI's backup create does)");
+  }
+
+  private load(records: IpamRecord[], append: boolean): Applied<null> {
+    if (append) return { result: null, changes: appendRecords(this, records).map(put) };
     if (!this.isEmpty) throw E.loadIntoNonEmpty();
     const built = Namespace.fromRecords(records); // built aside, so a bad dump leaves this namespace untouched
     for (const [cidr, node] of built.prefixes) this.prefixes.set(cidr, node);
@@ -590,6 +648,17 @@ export class Namespace {
     for (const [first, node] of built.topLevel6.entries()) this.topLevel6.insert(first, node);
     return { result: null, changes: this.records().map(put) };
   }
+}
+
+const tooManyIPs = (node: PrefixNode, count: number) =>
+  E.tooLargeForOneMessage(`prefix ${node.cidr}`, count, "list its ips in pages with page_size (the CLI's ip list does)");
+
+/** An address of the prefix, as a page token names it. */
+function addressIn(node: PrefixNode, raw: string): bigint {
+  const addr = parseAddrOrThrow(raw, (m) => E.invalidPageToken(`address ${raw}: ${m}`));
+  if (addr.family !== node.family || addr.zone !== "" || !node.contains(addr.value))
+    throw E.invalidPageToken(`address ${raw} is not in prefix ${node.cidr}`);
+  return addr.value;
 }
 
 function parseCidrOrThrow(raw: string, wrap: (message: string) => E.IpamError): Prefix {

@@ -219,6 +219,24 @@ export class PackedRuns<K extends Offset> implements RunStore<K> {
     }
   }
 
+  /** Calls fn for every run that ends at or after `from`, in ascending order, until fn returns false. */
+  forEachFrom(from: K, fn: (start: K, end: K) => boolean): void {
+    let c = 0;
+    let i = 0;
+    if (this.atOrBelow(from)) {
+      c = this.foundChunk;
+      i = this.foundEnd >= from ? this.foundIndex : this.foundIndex + 1;
+    }
+    for (; c < this.chunks.length; c++, i = 0) {
+      const chunk = this.chunks[c];
+      const base = this.bases[c];
+      for (; i < chunk.count; i++) {
+        const start = plus(base, chunk.delta(i));
+        if (!fn(start, plus(start, chunk.length(i)))) return;
+      }
+    }
+  }
+
   /** Bytes of typed-array storage (for measurements and tests). */
   get capacityBytes(): number {
     let n = 0;

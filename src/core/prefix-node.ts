@@ -244,6 +244,47 @@ export class PrefixNode {
     return out;
   }
 
+  /**
+   * At most `limit` acquired addresses above `after` (from the first when undefined), ascending, with their
+   * keys; `more` when others follow. A page starts where the last one stopped, without walking what came before.
+   */
+  ipPage(after: bigint | undefined, limit: number): { ips: string[]; keys: AddressKey[]; more: boolean } {
+    const ips: string[] = [];
+    const keys: AddressKey[] = [];
+    let more = false;
+    const take = (key: AddressKey): boolean => {
+      if (ips.length === limit) {
+        more = true;
+        return false;
+      }
+      ips.push(this.formatKey(key));
+      keys.push(key);
+      return true;
+    };
+    if (this.family === 6) {
+      this.ips6!.forEachFrom(after === undefined ? this.first6 : after + 1n, take);
+    } else {
+      const from = after === undefined ? 0 : Number(after) - this.first4 + 1;
+      if (this.holdsOnlyReserved4()) {
+        for (const o of this.reservesLast ? [0, this.span4 - 1] : [0]) if (o >= from && !take(o)) break;
+      } else {
+        this.set4!.forEachRunFrom(from, (start, end) => {
+          for (let o = Math.max(start, from); o <= end; o++) if (!take(o)) return false;
+          return true;
+        });
+      }
+    }
+    return { ips, keys, more };
+  }
+
+  /** Whether the address `value`, which lies in the prefix, is acquired. */
+  holdsValue(value: bigint): boolean {
+    if (this.family === 6) return this.ips6!.has(value);
+    const offset = Number(value) - this.first4;
+    if (this.set4 === null) return offset === 0 || (this.reservesLast && offset === this.span4 - 1);
+    return this.set4.has(offset);
+  }
+
   /** IPv4: true when exactly the reserved addresses are held (a prefix never used, or a parent). */
   holdsOnlyReserved4(): boolean {
     if (this.family !== 4) return false;

@@ -71,4 +71,24 @@ export class RunSet {
   forEach(fn: (x: bigint) => void): void {
     for (const [start, end] of this.ranges()) for (let x = start; x <= end; x++) fn(x);
   }
+
+  /** Calls fn for every held address >= from in ascending order, until fn returns false. */
+  forEachFrom(from: bigint, fn: (x: bigint) => boolean): void {
+    const first = this.first;
+    if (from > this.last) return;
+    if (from < first) from = first;
+    if (this.small !== null) {
+      const lowest = Number(from - first);
+      this.small.forEachRunFrom(lowest, (start, end) => {
+        for (let o = Math.max(start, lowest); o <= end; o++) if (!fn(first + BigInt(o))) return false;
+        return true;
+      });
+    } else {
+      const lowest = from - first;
+      this.big!.forEachRunFrom(lowest, (start, end) => {
+        for (let o = start > lowest ? start : lowest; o <= end; o++) if (!fn(first + o)) return false;
+        return true;
+      });
+    }
+  }
 }

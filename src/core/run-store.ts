@@ -22,4 +22,6 @@ export interface RunStore<K extends number | bigint> {
   removeOne(x: K): boolean;
   /** Calls fn for every run in ascending order. */
   forEach(fn: (start: K, end: K) => void): void;
+  /** Calls fn for every run that ends at or after `from`, in ascending order, until fn returns false. */
+  forEachFrom(from: K, fn: (start: K, end: K) => boolean): void;
 }

@@ -123,6 +123,14 @@ export class SortedIndex<K extends number | bigint, V> {
     for (let c = 0; c < this.keys.length; c++) for (let i = 0; i < this.keys[c].length; i++) yield [this.keys[c][i], this.values[c][i]];
   }
 
+  /** The entries from the one with the largest key <= k (from the first, when there is none), ascending. */
+  *entriesFrom(k: K): IterableIterator<[K, V]> {
+    let c = this.chunkFor(k);
+    let i = c < 0 ? 0 : lastAtOrBelow(this.keys[c], k);
+    if (c < 0) c = 0;
+    for (; c < this.keys.length; c++, i = 0) for (; i < this.keys[c].length; i++) yield [this.keys[c][i], this.values[c][i]];
+  }
+
   /** The last chunk whose first key is <= k; -1 when k is below every key (or there is none). */
   private chunkFor(k: K): number {
     const mins = this.mins;

@@ -76,4 +76,11 @@ export class SparseRuns implements RunStore<bigint> {
   forEach(fn: (start: bigint, end: bigint) => void): void {
     for (const [start, length] of this.runs.entries()) fn(start, start + BigInt(length));
   }
+
+  forEachFrom(from: bigint, fn: (start: bigint, end: bigint) => boolean): void {
+    for (const [start, length] of this.runs.entriesFrom(from)) {
+      const end = start + BigInt(length);
+      if (end >= from && !fn(start, end)) return;
+    }
+  }
 }

@@ -32,6 +32,22 @@ export interface IPInfo {
 export interface IPList {
   ips: string[];
   labelled: IPInfo[];
+  /** Paged listings: the last address listed, when more follow (the next page starts after it). */
+  next?: string;
+}
+
+/** Where a paged dump continues: at prefix `prefix` (or the next one, if it is gone), after its address `ip`. */
+export interface DumpCursor {
+  prefix: string;
+  /** Absent: from the prefix's first address. */
+  ip?: string;
+}
+
+export interface DumpPage {
+  /** A dump in our format (edge-ipam/v1) holding this page's part of the namespace. */
+  dump: string;
+  /** Absent on the last page. */
+  next?: DumpCursor;
 }
 
 /** go-ipam's Usage, exact for any prefix size (uint64 fields saturate at 2^64-1). */
@@ -69,11 +85,15 @@ export type Command =
   /** Every address whose labels match, in the prefix or (without prefixCidr) in the whole namespace. */
   | { op: "releaseIPsByLabel"; prefixCidr?: string; selector: Labels }
   | { op: "listIPs"; prefixCidr: string; selector?: Labels }
-  | { op: "listIPEntries"; prefixCidr: string; selector?: Labels }
+  /** With pageSize: at most that many addresses above `after`. Without: all of them (up to ONE_MESSAGE_MAX_ADDRESSES). */
+  | { op: "listIPEntries"; prefixCidr: string; selector?: Labels; pageSize?: number; after?: string }
   | { op: "dump" }
-  | { op: "load"; dump: string }
+  /** `append`: onto what the namespace holds, skipping records it holds already (else: into an empty namespace). */
+  | { op: "load"; dump: string; append?: boolean }
   | { op: "exportGoIpam" }
-  | { op: "importGoIpam"; dump: string };
+  | { op: "importGoIpam"; dump: string; append?: boolean }
+  /** About `pageSize` records (prefixes and addresses) of the namespace from `after` on, in our format. */
+  | { op: "dumpPage"; pageSize: number; after?: DumpCursor };
 
 /** What each command answers. */
 export interface CommandResults {
@@ -97,6 +117,7 @@ export interface CommandResults {
   load: null;
   exportGoIpam: string;
   importGoIpam: null;
+  dumpPage: DumpPage;
 }
 
 export type ResultOf<C extends Command> = CommandResults[C["op"]];

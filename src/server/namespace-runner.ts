@@ -387,6 +387,13 @@ export class NamespaceRunner<M> {
         for (const c of out.changes) changes.push(c);
         if (key) changes.push(s.idem.record(key, { ok: true, result: out.result }, now));
       } catch (e) {
+        if (this.opts.isDomainError(e) && (e as { halfApplied?: boolean }).halfApplied === true) {
+          // Refused after changing the machine (an appending Load): answer the refusal, then rebuild as below.
+          item.reject(e);
+          this.queue.unshift(...batch.slice(i + 1));
+          broken = true;
+          break;
+        }
         if (this.opts.isDomainError(e)) {
           if (key) {
             // The refusal is the answer to remember: a retry gets it again, even if the state changed meanwhile.

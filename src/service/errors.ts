@@ -41,7 +41,7 @@ export function codeFor(rpc: RpcName, kind: Failure["kind"]): Code {
   if (kind === "unavailable") return Code.Unavailable;
   if (kind === "aborted") return Code.Aborted;
   if (kind === "deadline_exceeded") return Code.DeadlineExceeded;
-  if (kind === "resource_exhausted") return Code.ResourceExhausted;
+  if (kind === "resource_exhausted" || kind === "too_large") return Code.ResourceExhausted;
   if (kind === "idempotency_key_reused") return Code.FailedPrecondition;
   if (kind === "namespace_not_found") return Code.NotFound;
   if (kind === "invalid_input") return Code.InvalidArgument;

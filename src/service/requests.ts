@@ -10,6 +10,7 @@ import {
   type AcquireIPRequest,
   type AcquireIPsRequest,
   type CreatePrefixRequest,
+  type DumpRequest,
   type ListIPsRequest,
   type ListPrefixesRequest,
   type LoadRequest,
@@ -18,6 +19,7 @@ import {
   type ReleaseIPsRequest,
   Reservation,
 } from "../gen/api/v1/ipam_pb";
+import { decodePageToken, listIPsAfter } from "./page-token";
 
 /** The command of one op. */
 export type Cmd<O extends Command["op"]> = Extract<Command, { op: O }>;
@@ -132,12 +134,29 @@ export const releaseIP = (req: Pick<ReleaseIPRequest, "prefixCidr" | "ip">): Cmd
   ip: req.ip,
 });
 
-export const listIPs = (req: Pick<ListIPsRequest, "prefixCidr"> & { labelSelector?: { [key: string]: string } }): Cmd<"listIPEntries"> => ({
-  op: "listIPEntries",
-  prefixCidr: req.prefixCidr,
-  ...selectorOf(req.labelSelector),
-});
+type ListIPsFields = Pick<ListIPsRequest, "prefixCidr"> & Partial<Pick<ListIPsRequest, "pageSize" | "pageToken">> & { labelSelector?: { [key: string]: string } };
 
-/** Dump speaks go-ipam's dump format (CONTRACT §1). */
-export const dump = (): Cmd<"exportGoIpam"> => ({ op: "exportGoIpam" });
-export const load = (req: Pick<LoadRequest, "dump">): Cmd<"importGoIpam"> => ({ op: "importGoIpam", dump: req.dump });
+export function listIPs(req: ListIPsFields): Cmd<"listIPEntries"> {
+  const cmd: Cmd<"listIPEntries"> = { op: "listIPEntries", prefixCidr: req.prefixCidr, ...selectorOf(req.labelSelector) };
+  const pageSize = req.pageSize ?? 0;
+  if (pageSize === 0) {
+    if ((req.pageToken ?? "") !== "") throw invalidArgument("page_token is set but page_size is 0: give the page_size of the listing it continues");
+    return cmd;
+  }
+  const after = listIPsAfter(req.pageToken ?? "", req.prefixCidr);
+  return after === undefined ? { ...cmd, pageSize } : { ...cmd, pageSize, after };
+}
+
+/** Dump speaks go-ipam's dump format (CONTRACT §1); a paged dump (an extension) speaks ours. */
+export function dump(req: Partial<Pick<DumpRequest, "pageSize" | "pageToken">> = {}): Cmd<"exportGoIpam" | "dumpPage"> {
+  const pageSize = req.pageSize ?? 0;
+  const token = req.pageToken ?? "";
+  if (pageSize === 0) {
+    if (token !== "") throw invalidArgument("page_token is set but page_size is 0: give the page_size of the dump it continues");
+    return { op: "exportGoIpam" };
+  }
+  return token === "" ? { op: "dumpPage", pageSize } : { op: "dumpPage", pageSize, after: decodePageToken(token) };
+}
+
+export const load = (req: Pick<LoadRequest, "dump"> & Partial<Pick<LoadRequest, "append">>): Cmd<"importGoIpam"> =>
+  req.append === true ? { op: "importGoIpam", dump: req.dump, append: true } : { op: "importGoIpam", dump: req.dump };

@@ -10,6 +10,7 @@ import type { BackendCallOptions, IpamBackend, Outcome } from "./backend";
 import { type Access, kAccess, kBackend, kCall, kVersion } from "./context";
 import { type RpcName, toConnectError } from "./errors";
 import { IDEMPOTENCY_HEADER, idempotencyKeyOf, MUTATING_RPCS, requestFingerprint } from "./idempotency-key";
+import { encodePageToken } from "./page-token";
 import * as req from "./requests";
 
 /** The admin-only RPCs: only the "*" grant may call them. */
@@ -167,7 +168,8 @@ export function createIpamService(): ServiceImpl<typeof IpamService> {
     },
     async listIPs(r, ctx) {
       const list = await run(ctx, "ListIPs", r, () => req.listIPs(r));
-      return { ips: list.ips, labelledIps: list.labelled.map(ipOut) };
+      const nextPageToken = list.next === undefined ? "" : encodePageToken({ prefix: r.prefixCidr, ip: list.next });
+      return { ips: list.ips, labelledIps: list.labelled.map(ipOut), nextPageToken };
     },
     async acquireIPs(r, ctx) {
       return { ips: (await run(ctx, "AcquireIPs", r, () => req.acquireIPs(r))).map(ipOut) };
@@ -186,7 +188,9 @@ export function createIpamService(): ServiceImpl<typeof IpamService> {
       return overlapOf(r.existingPrefixes, r.newPrefixes);
     },
     async dump(r, ctx) {
-      return { dump: await run(ctx, "Dump", r, () => req.dump()) };
+      const answer = await run(ctx, "Dump", r, () => req.dump(r));
+      if (typeof answer === "string") return { dump: answer };
+      return { dump: answer.dump, nextPageToken: answer.next === undefined ? "" : encodePageToken(answer.next) };
     },
     async load(r, ctx) {
       await run(ctx, "Load", r, () => req.load(r));
