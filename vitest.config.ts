@@ -18,6 +18,7 @@ const STORE_SUITES = [
   "test/worker/namespace-object.test.ts",
   "test/worker/storage.test.ts",
   "test/worker/features.test.ts",
+  "test/worker/paging.test.ts",
   "test/worker/stores/**/*.test.ts",
 ];
 
