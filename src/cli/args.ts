@@ -53,6 +53,8 @@ const OPTIONS = {
   reserve: { type: "string" },
   existing: { type: "string", multiple: true },
   new: { type: "string", multiple: true },
+  "page-size": { type: "string" },
+  append: { type: "boolean" },
 } as const;
 
 const GLOBAL_OPTIONS = new Set(["endpoint", "grpc-server-endpoint", "token", "help"]);
@@ -81,7 +83,7 @@ export function parseCommandLine(argv: string[], env: Record<string, string | un
     if (Array.isArray(value)) {
       lists[key as Flag] = value;
       flags[key as Flag] = value[value.length - 1]; // a flag this command does not repeat: the last one wins
-    } else flags[key as Flag] = value as string;
+    } else flags[key as Flag] = String(value); // a boolean flag given is "true"
   }
   takeName(spec, flags, rest);
   const exempt = spec.requiredUnless !== undefined && flags[spec.requiredUnless] !== undefined;
@@ -107,6 +109,9 @@ function checkExtensionFlags(spec: CommandSpec, flags: Partial<Record<Flag, stri
   if (flags.count !== undefined && !/^[0-9]+$/.test(flags.count))
     throw new UsageError(`--count must be a whole number (1 to 4096), not "${flags.count}"`, { spec });
   if (flags.count !== undefined && flags.ip !== undefined) throw new UsageError(`"${title}" takes --count or --ip, not both`, { spec });
+  const pageSize = flags["page-size"];
+  if (pageSize !== undefined && (!/^[0-9]+$/.test(pageSize) || Number(pageSize) < 1 || Number(pageSize) > 100_000))
+    throw new UsageError(`--page-size must be a whole number from 1 to 100000, not "${pageSize}"`, { spec });
   for (const label of lists.label ?? []) parseLabel(label, spec);
   if (flags.reserve !== undefined && flags.reserve !== "none" && flags.reserve !== "default")
     throw new UsageError(`--reserve must be "none" or "default", not "${flags.reserve}"`, { spec });

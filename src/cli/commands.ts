@@ -1,5 +1,6 @@
 // What each `ipam` command does: one RPC (backup restore also reads a file), and the lines to print.
 import { readFile } from "node:fs/promises";
+import { Code, ConnectError } from "@connectrpc/connect";
 import { Reservation } from "../gen/api/v1/ipam_pb";
 import { type FlagLists, parseLabel } from "./args";
 import type { Flag } from "./spec";
@@ -77,15 +78,39 @@ const RUNS: Record<string, Run> = {
     return r.ips.map((ip) => out.ipReleased(ip.ip));
   },
   "ip list": async (c, f, _io, l) => {
-    const r = await c.listIPs({ prefixCidr: str(f, "prefix"), ...selector(l), ...ns(f) });
-    const labelled = new Map(r.labelledIps.map((ip) => [ip.ip, ip.labels]));
-    return r.ips.map((ip) => out.ipLine(ip, labelled.get(ip)));
+    const lines: string[] = [];
+    let pageToken = "";
+    do {
+      const r = await c.listIPs({ prefixCidr: str(f, "prefix"), ...selector(l), ...ns(f), pageSize: LIST_PAGE_SIZE, pageToken });
+      const labelled = new Map(r.labelledIps.map((ip) => [ip.ip, ip.labels]));
+      for (const ip of r.ips) lines.push(out.ipLine(ip, labelled.get(ip)));
+      pageToken = r.nextPageToken;
+    } while (pageToken !== "");
+    return lines;
   },
-  "backup create": async (c, f) => [(await c.dump({ ...ns(f) })).dump],
+  "backup create": async (c, f) => {
+    if (f["page-size"] === undefined) {
+      try {
+        return [(await c.dump({ ...ns(f) })).dump];
+      } catch (e) {
+        // too big for one message: the same backup in pages, one per line
+        if (!(e instanceof ConnectError && e.code === Code.ResourceExhausted && e.rawMessage.includes("one message may carry"))) throw e;
+      }
+    }
+    const pages: string[] = [];
+    let pageToken = "";
+    do {
+      const r = await c.dump({ ...ns(f), pageSize: Number(f["page-size"] ?? DUMP_PAGE_SIZE), pageToken });
+      pages.push(r.dump);
+      pageToken = r.nextPageToken;
+    } while (pageToken !== "");
+    return pages;
+  },
   "backup restore": async (c, f, io) => {
     const file = str(f, "file");
-    const dump = await readDump(file, io);
-    await c.load({ dump, ...ns(f) });
+    const parts = dumpParts(await readDump(file, io));
+    const append = f.append === "true";
+    for (const [i, dump] of parts.entries()) await c.load({ dump, ...ns(f), ...(append || i > 0 ? { append: true } : {}) });
     return [out.databaseRestored()];
   },
   "namespace create": async (c, f) => {
@@ -103,6 +128,18 @@ const RUNS: Record<string, Run> = {
     return [out.overlapLine(r.message)];
   },
 };
+
+/** ip list asks for pages of this many addresses. */
+const LIST_PAGE_SIZE = 10_000;
+/** backup create of a namespace too big for one message asks for pages of about this many records. */
+const DUMP_PAGE_SIZE = 50_000;
+
+/** A paged backup (one page of our format per line) as its pages; any other dump as one part. */
+export function dumpParts(text: string): string[] {
+  const lines = text.split("\n").filter((line) => line.trim() !== "");
+  if (lines.length > 1 && lines.every((line) => line.startsWith('{"format":"edge-ipam/v1"'))) return lines;
+  return [text];
+}
 
 async function readDump(file: string, io: { stdin: () => Promise<string> }): Promise<string> {
   if (file === "-") return io.stdin();

@@ -16,6 +16,8 @@ const METAVAR: Record<Flag, string> = {
   reserve: "none",
   existing: "CIDR",
   new: "CIDR",
+  "page-size": "N",
+  append: "",
 };
 
 function synopsis(spec: CommandSpec): string {
@@ -24,7 +26,7 @@ function synopsis(spec: CommandSpec): string {
   if (spec.positionalName) parts.push("NAME");
   for (const flag of Object.keys(spec.flags) as Flag[]) {
     if (spec.positionalName && flag === "name") continue;
-    const f = `--${flag} ${METAVAR[flag]}`;
+    const f = METAVAR[flag] === "" ? `--${flag}` : `--${flag} ${METAVAR[flag]}`;
     const again = spec.repeatable?.includes(flag) ? "..." : "";
     parts.push(spec.required.includes(flag) ? `${f}${again}` : `[${f}]${again}`);
   }

@@ -15,7 +15,9 @@ export type Flag =
   | "label"
   | "reserve"
   | "existing"
-  | "new";
+  | "new"
+  | "page-size"
+  | "append";
 
 /** Flags that may be given more than once (all values count); any other repeated flag: the last one wins. */
 export const REPEATABLE: ReadonlySet<Flag> = new Set<Flag>(["label", "existing", "new", "ip"]);
@@ -129,12 +131,22 @@ export const COMMANDS: CommandSpec[] = [
     required: ["prefix"],
     repeatable: ["label"],
   },
-  { group: "backup", name: "create", summary: "print the namespace's dump (go-ipam's JSON format)", flags: { namespace: NS }, required: [] },
+  {
+    group: "backup",
+    name: "create",
+    summary: "print the namespace's dump (go-ipam's JSON format; above 200,000 addresses, pages of ours, one per line)",
+    flags: { "page-size": "dump in pages of about this many records (1 to 100000), one per line", namespace: NS },
+    required: [],
+  },
   {
     group: "backup",
     name: "restore",
-    summary: "load a dump into the namespace, which must hold no prefixes",
-    flags: { file: "the dump file ('-' reads stdin)", namespace: NS },
+    summary: "load a dump (or a paged one, page by page) into the namespace, which must hold no prefixes",
+    flags: {
+      file: "the dump file ('-' reads stdin)",
+      append: "add to what the namespace holds, skipping what it holds already (resumes a restore)",
+      namespace: NS,
+    },
     required: ["file"],
   },
   { group: "namespace", name: "create", summary: "create a namespace", flags: { name: "the namespace's name" }, required: ["name"], positionalName: true },
