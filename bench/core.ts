@@ -10,11 +10,12 @@
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { Ipam, Namespace, prefixesOverlapping } from "../src/core";
+import type { DumpCursor } from "../src/core/types";
 import { createIpamRunner, execute } from "../src/server/ipam-runner";
 import type { NamespaceSnapshot, NamespaceState, Store } from "../src/storage/types";
 import { formatIPv4 } from "../src/net";
 
-type Measure = { value: number; unit: "ops/s" | "addresses/s" | "ms" | "bytes/IP"; detail?: string };
+type Measure = { value: number; unit: "ops/s" | "addresses/s" | "ms" | "bytes/IP" | "pages/s"; detail?: string };
 
 const isRate = (m: Measure) => m.unit.endsWith("/s");
 
@@ -195,6 +196,30 @@ function scatteredIPv6(count: number): (ns: Namespace) => void {
 
 const TEN_MILLION = 10_000_000;
 
+/** Pages of `pageSize` addresses of a /8 holding 1M scattered ones, read one after the other (wrapping round). */
+function listIPsPages(pageSize: number, selector?: Record<string, string>): Measure {
+  const ns = namespaceWith("10.0.0.0/8");
+  scatteredIPv4(1_000_000)(ns);
+  if (selector !== undefined) for (let i = 0; i < 10; i++) ns.apply({ op: "acquireIPs", prefixCidr: "10.0.0.0/8", count: 4096, labels: selector });
+  let after: string | undefined;
+  const m = rate(() => {
+    const { result } = ns.apply({ op: "listIPEntries", prefixCidr: "10.0.0.0/8", pageSize, ...(after === undefined ? {} : { after }), ...(selector ? { selector } : {}) });
+    after = result.next;
+  }, 200);
+  return { value: m.value, unit: "pages/s", detail: `${Math.round(m.value * pageSize).toLocaleString("en-US")} addresses/s` };
+}
+
+/** Dump pages of `pageSize` records of the same namespace, one after the other (wrapping round). */
+function dumpPages(pageSize: number): Measure {
+  const ns = namespaceWith("10.0.0.0/8");
+  scatteredIPv4(1_000_000)(ns);
+  let after: DumpCursor | undefined;
+  const m = rate(() => {
+    after = ns.apply({ op: "dumpPage", pageSize, ...(after === undefined ? {} : { after }) }).result.next;
+  }, 20);
+  return { value: m.value, unit: "pages/s", detail: `${Math.round(m.value * pageSize).toLocaleString("en-US")} records/s` };
+}
+
 const workloads: Record<string, () => Measure | Promise<Measure>> = {
   NewPrefix: () => {
     const ns = new Namespace();
@@ -252,6 +277,9 @@ const workloads: Record<string, () => Measure | Promise<Measure>> = {
       },
     ]),
   ),
+  "ListIPs pages of 1,000 (1M at random in a /8)": () => listIPsPages(1000),
+  "ListIPs pages of 1,000 with a label selector": () => listIPsPages(1000, { owner: "pod-a" }),
+  "Dump pages of 50,000 (1M at random in a /8)": () => dumpPages(50_000),
   "FillWhole/16": () => {
     const ns = namespaceWith("10.2.0.0/16");
     const start = performance.now();

@@ -9,6 +9,8 @@ export type AddressKey = number | bigint;
 
 export class AddressLabels {
   private readonly map = new ChurnSafeMap<AddressKey, Labels>();
+  /** The keys in ascending order, built by the first page of a paged listing; dropped when a key comes or goes. */
+  private order: AddressKey[] | null = null;
 
   get size(): number {
     return this.map.size;
@@ -19,14 +21,40 @@ export class AddressLabels {
   }
 
   set(key: AddressKey, labels: Labels): void {
+    if (this.order !== null && this.map.get(key) === undefined) this.order = null;
     this.map.set(key, labels);
   }
 
   /** Forgets the key's labels; returns them. */
   delete(key: AddressKey): Labels | undefined {
     const labels = this.map.get(key);
-    if (labels !== undefined) this.map.deleteLive(key);
+    if (labels !== undefined) {
+      this.map.deleteLive(key);
+      this.order = null;
+    }
     return labels;
+  }
+
+  /** At most `limit` labelled keys above `after` whose labels `keep` accepts, ascending; `more` when others follow. */
+  page(after: AddressKey | undefined, limit: number, keep: (labels: Labels) => boolean): { entries: [AddressKey, Labels][]; more: boolean } {
+    const order = (this.order ??= this.sorted().map(([key]) => key));
+    let i = 0;
+    if (after !== undefined) {
+      let hi = order.length;
+      while (i < hi) {
+        const mid = (i + hi) >>> 1;
+        if (order[mid] <= after) i = mid + 1;
+        else hi = mid;
+      }
+    }
+    const entries: [AddressKey, Labels][] = [];
+    for (; i < order.length; i++) {
+      const labels = this.map.get(order[i])!;
+      if (!keep(labels)) continue;
+      if (entries.length === limit) return { entries, more: true };
+      entries.push([order[i], labels]);
+    }
+    return { entries, more: false };
   }
 
   /** The labelled keys in ascending order, with their labels (optionally only those `keep` accepts). */

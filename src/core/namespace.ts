@@ -614,20 +614,12 @@ export class Namespace {
         });
       return page.more ? { ips: page.ips, labelled, next: page.ips[page.ips.length - 1] } : { ips: page.ips, labelled };
     }
-    const hits = node.labelled((labels) => matches(labels, selector));
-    const afterKey = afterValue === undefined ? undefined : node.keyOf(afterValue);
-    let from = 0;
-    if (afterKey !== undefined) {
-      let hi = hits.length;
-      while (from < hi) {
-        const mid = (from + hi) >>> 1;
-        if (hits[mid][0] <= afterKey) from = mid + 1;
-        else hi = mid;
-      }
-    }
-    const entries = hits.slice(from, from + size).map(([key, labels]) => ipInfo(node, node.formatKey(key), labels));
+    const ipLabels = node.ipLabels;
+    if (ipLabels === null) return { ips: [], labelled: [] };
+    const page = ipLabels.page(afterValue === undefined ? undefined : node.keyOf(afterValue), size, (labels) => matches(labels, selector));
+    const entries = page.entries.map(([key, labels]) => ipInfo(node, node.formatKey(key), labels));
     const list: IPList = { ips: entries.map((e) => e.ip), labelled: entries };
-    if (from + size < hits.length) list.next = entries[entries.length - 1].ip;
+    if (page.more) list.next = entries[entries.length - 1].ip;
     return list;
   }
 

@@ -127,6 +127,18 @@ describe("ListIPs pages", () => {
     expect(rackA.length).toBe(4);
   });
 
+  it("a selector's pages see addresses labelled or released since the last page", () => {
+    const ipam = new Ipam();
+    ipam.newPrefix("10.0.0.0/24");
+    for (let i = 1; i <= 10; i++) ipam.acquireIP("10.0.0.0/24", { labels: { rack: "a" } });
+    const first = listPage(ipam, "10.0.0.0/24", 4, undefined, { rack: "a" });
+    expect(first.ips).toEqual(["10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4"]);
+    ipam.releaseIPFromPrefix("10.0.0.0/24", "10.0.0.5");
+    ipam.acquireSpecificIP("10.0.0.0/24", "10.0.0.200", { labels: { rack: "a" } });
+    const rest = allPages((after) => listPage(ipam, "10.0.0.0/24", 4, after ?? first.next, { rack: "a" }));
+    expect(rest.flatMap((p) => p.ips)).toEqual(["10.0.0.6", "10.0.0.7", "10.0.0.8", "10.0.0.9", "10.0.0.10", "10.0.0.200"]);
+  });
+
   it("refuses page sizes out of range and cursors outside the prefix, naming them", () => {
     const ipam = new Ipam();
     ipam.newPrefix("10.0.0.0/24");
