@@ -73,30 +73,30 @@ const kinds: OutcomeKind[] = [...ERROR_KINDS, ...SERVER_ERROR_KINDS];
 const L4 = [Code.Internal, Code.Unavailable, Code.Aborted, Code.DeadlineExceeded, Code.ResourceExhausted, Code.FailedPrecondition];
 
 describe("codeFor", () => {
-  const I = Code.InvalidArgument, N = Code.NotFound;
+  const I = Code.InvalidArgument, N = Code.NotFound, R = Code.ResourceExhausted;
   // Per RPC, the code of each kind in the order of `kinds`.
   const table: Record<RpcName, Code[]> = {
-    CreatePrefix: [I, N, N, N, I, I, I, I, I, ...L4],
-    DeletePrefix: [I, N, N, N, I, I, I, I, I, ...L4],
-    GetPrefix: [I, N, N, N, I, I, I, I, I, ...L4],
-    ListPrefixes: [I, N, N, N, I, I, I, I, I, ...L4],
-    PrefixUsage: [I, N, N, N, I, I, I, I, I, ...L4],
-    ReleaseChildPrefix: [I, N, N, N, I, I, I, I, I, ...L4],
-    ReleaseIP: [I, N, N, N, I, I, I, I, I, ...L4],
-    ListIPs: [I, N, N, N, I, I, I, I, I, ...L4],
-    ReleaseIPs: [I, N, N, N, I, I, I, I, I, ...L4],
-    ReleaseChildPrefixes: [I, N, N, N, I, I, I, I, I, ...L4],
-    Dump: [I, N, N, N, I, I, I, I, I, ...L4],
-    Load: [I, N, N, N, I, I, I, I, I, ...L4],
-    AcquireIP: [I, I, N, I, N, Code.AlreadyExists, I, I, I, ...L4],
-    AcquireIPs: [I, I, N, I, N, Code.AlreadyExists, I, I, I, ...L4],
-    AcquireChildPrefix: [I, I, N, I, I, I, I, I, I, ...L4],
-    AcquireChildPrefixes: [I, I, N, I, I, I, I, I, I, ...L4],
-    CreateNamespace: [I, I, N, I, I, I, I, I, Code.AlreadyExists, ...L4],
-    DeleteNamespace: [I, I, N, I, I, I, I, I, Code.FailedPrecondition, ...L4],
-    ListNamespaces: [I, Code.Internal, N, Code.Internal, Code.Internal, Code.Internal, Code.Internal, Code.Internal, Code.Internal, ...L4],
-    Version: [I, Code.Internal, N, Code.Internal, Code.Internal, Code.Internal, Code.Internal, Code.Internal, Code.Internal, ...L4],
-    PrefixesOverlapping: [I, Code.Internal, N, Code.Internal, Code.Internal, Code.Internal, Code.Internal, Code.Internal, Code.Internal, ...L4],
+    CreatePrefix: [I, N, N, N, I, I, I, I, I, R, ...L4],
+    DeletePrefix: [I, N, N, N, I, I, I, I, I, R, ...L4],
+    GetPrefix: [I, N, N, N, I, I, I, I, I, R, ...L4],
+    ListPrefixes: [I, N, N, N, I, I, I, I, I, R, ...L4],
+    PrefixUsage: [I, N, N, N, I, I, I, I, I, R, ...L4],
+    ReleaseChildPrefix: [I, N, N, N, I, I, I, I, I, R, ...L4],
+    ReleaseIP: [I, N, N, N, I, I, I, I, I, R, ...L4],
+    ListIPs: [I, N, N, N, I, I, I, I, I, R, ...L4],
+    ReleaseIPs: [I, N, N, N, I, I, I, I, I, R, ...L4],
+    ReleaseChildPrefixes: [I, N, N, N, I, I, I, I, I, R, ...L4],
+    Dump: [I, N, N, N, I, I, I, I, I, R, ...L4],
+    Load: [I, N, N, N, I, I, I, I, I, R, ...L4],
+    AcquireIP: [I, I, N, I, N, Code.AlreadyExists, I, I, I, R, ...L4],
+    AcquireIPs: [I, I, N, I, N, Code.AlreadyExists, I, I, I, R, ...L4],
+    AcquireChildPrefix: [I, I, N, I, I, I, I, I, I, R, ...L4],
+    AcquireChildPrefixes: [I, I, N, I, I, I, I, I, I, R, ...L4],
+    CreateNamespace: [I, I, N, I, I, I, I, I, Code.AlreadyExists, R, ...L4],
+    DeleteNamespace: [I, I, N, I, I, I, I, I, Code.FailedPrecondition, R, ...L4],
+    ListNamespaces: [I, Code.Internal, N, Code.Internal, Code.Internal, Code.Internal, Code.Internal, Code.Internal, Code.Internal, R, ...L4],
+    Version: [I, Code.Internal, N, Code.Internal, Code.Internal, Code.Internal, Code.Internal, Code.Internal, Code.Internal, R, ...L4],
+    PrefixesOverlapping: [I, Code.Internal, N, Code.Internal, Code.Internal, Code.Internal, Code.Internal, Code.Internal, Code.Internal, R, ...L4],
   };
   for (const [rpc, codes] of Object.entries(table) as [RpcName, Code[]][]) {
     it(rpc, () => {
