@@ -22,4 +22,11 @@ export interface RunStore<K extends number | bigint> {
   removeOne(x: K): boolean;
   /** Calls fn for every run in ascending order. */
   forEach(fn: (start: K, end: K) => void): void;
+  /** Finds the last run (into foundStart, foundEnd); false when there is none. */
+  lastRun(): boolean;
+  /**
+   * Appends `count` runs [base + starts[i], base + starts[i] + lengths[i]], ascending, each above and not
+   * adjacent to the one before and to every run held (the caller checks). Starts are numbers below 2^53.
+   */
+  append(base: K, starts: ArrayLike<number>, lengths: ArrayLike<number>, count: number): void;
 }
