@@ -1,4 +1,4 @@
-// npm run bench:load [-- --count N] [-- --families ipv4,ipv6] [-- --batch 100000] [-- --json]
+// npm run bench:load [-- --count N] [-- --families ipv4,ipv6] [-- --batch 100000] [-- --keep] [-- --json]
 //
 // How fast a namespace of N addresses (default 10,000,000) comes back after a Durable Object restart, from DO
 // SQLite. Per family (10.0.0.0/8, 2001:db8::/64), in a fresh persist directory: workerd (wrangler's
@@ -7,7 +7,8 @@
 // and started again on the same directory, and the new process opens the store, loads the namespace and
 // rebuilds it with the core (timed from here: one request, after a warm-up request that starts the isolate).
 // Peak RSS is the new workerd process's VmHWM (/proc/<pid>/status), its RSS before the load request next to
-// it; the size on disk is the object's SQLite file(s).
+// it; the size on disk is the object's SQLite file(s). `--keep` leaves the persist directories in place (their
+// paths are printed) to look at the tables with the sqlite3 shell.
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -20,6 +21,7 @@ const opt = (name: string) => {
   return i >= 0 ? argv[i + 1] : undefined;
 };
 const json = argv.includes("--json");
+const keep = argv.includes("--keep");
 const count = Number(opt("count") ?? 10_000_000);
 const batch = Number(opt("batch") ?? 100_000);
 const families = (opt("families")?.split(",") ?? ["ipv4", "ipv6"]) as BenchFamily[];
@@ -66,11 +68,11 @@ function statusMB(pid: number, field: string): number {
   return m ? Number(m[1]) / 1024 : Number.NaN;
 }
 
-/** Bytes of the SQLite files (database, WAL) under dir. */
+/** Bytes of the benchmark objects' SQLite files under dir (database and WAL, as workerd left them). */
 function sqliteBytes(dir: string): number {
   let n = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile() && /\.sqlite(-wal)?$/.test(entry.name)) n += statSync(join(entry.parentPath, entry.name)).size;
+    if (entry.isFile() && /^[0-9a-f]{64}\.sqlite(-wal)?$/.test(entry.name) && entry.parentPath.includes("LoadBench")) n += statSync(join(entry.parentPath, entry.name)).size;
   }
   return n;
 }
@@ -146,7 +148,8 @@ for (const family of families) {
       memory: load.memory,
     });
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    if (keep) console.error(`${family}: kept ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
   }
 }
 
