@@ -139,11 +139,26 @@ function insertBlock(ns: Namespace, record: IPBlockRecord): void {
     if (bad >= 0) throw invalidDump(`ip ${shown(bad)} appears twice in prefix ${node.cidr}`);
     return;
   }
-  for (let i = 0; i < n; i++) {
-    if (i > 0 && !(offsets[i] > offsets[i - 1])) throw invalidDump(`ip ${shown(i)} appears twice in prefix ${node.cidr}`);
-    if (!node.addValue(at(i))) throw invalidDump(`ip ${shown(i)} appears twice in prefix ${node.cidr}`);
+  // Offsets too far apart for doubles: in segments that each span less than 2^53, one sorted pass each.
+  const wide = offsets as readonly bigint[];
+  for (let i = 1; i < n; i++) {
+    if (wide[i] === wide[i - 1]) throw invalidDump(`ip ${shown(i)} appears twice in prefix ${node.cidr}`);
+    if (wide[i] < wide[i - 1]) throw invalidDump(`ip ${shown(i)} is out of order in its block of prefix ${node.cidr}`);
+  }
+  for (let i = 0; i < n; ) {
+    const from = wide[i];
+    let j = i + 1;
+    while (j < n && wide[j] - from < EXACT) j++;
+    const segment = new Float64Array(j - i);
+    for (let k = i; k < j; k++) segment[k - i] = Number(wide[k] - from);
+    const bad = node.addSorted(first + from, segment);
+    if (bad >= 0) throw invalidDump(`ip ${shown(i + bad)} appears twice in prefix ${node.cidr}`);
+    i = j;
   }
 }
+
+/** 2^53: offsets below it are exact doubles. */
+const EXACT = 2n ** 53n;
 
 function canonicalPrefix(cidr: unknown): Prefix {
   if (typeof cidr !== "string") throw invalidDump(`prefix cidr ${describe(cidr)} is not a string`);

@@ -1,11 +1,16 @@
-// The compact form of a prefix's unlabelled addresses in DO SQLite: sorted blocks of up to MAX_BLOCK
-// addresses, one row each (docs/storage.md, "Addresses in blocks"). A block is its first member, as 16 bytes
-// big-endian (the row's sort key: SQLite compares BLOBs bytewise, so byte order is numeric order), and the
-// gaps between consecutive members as unsigned LEB128 varints: ten million addresses scattered over an IPv4
-// /8 take ~1.2 bytes each, over an IPv6 /64 ~5.6.
+// The compact form of a prefix's unlabelled addresses in DO SQLite: sorted blocks, one row each
+// (docs/storage.md §2a). A block is its first member, as 16 bytes big-endian (the row's sort key: SQLite
+// compares BLOBs bytewise, so byte order is numeric order), and the gaps between consecutive members as
+// unsigned LEB128 varints: ten million addresses scattered over an IPv4 /8 take ~1 byte each, over an IPv6 /64 ~6.
 
-/** Most members in one block; a block that grows past it is cut into blocks of about equal size. */
-export const MAX_BLOCK = 2048;
+/** Most members in one block. */
+export const MAX_BLOCK = 4096;
+/**
+ * Most bytes of gaps in one block. With its key columns a full block's row then fills the b-tree cell a
+ * WITHOUT ROWID row keeps in its 4 KB page (~490 bytes once it spills) and one overflow page (4,092 bytes),
+ * where a 2 KB row would leave three quarters of its overflow page empty.
+ */
+export const MAX_BLOCK_BYTES = 4300;
 
 /** 2^53: offsets from a block's first member below it are exact numbers. */
 const EXACT = 2 ** 53;
@@ -117,14 +122,46 @@ export function decodeOffsets(count: number, data: ArrayBuffer | Uint8Array): Fl
   return out;
 }
 
-/** Sizes of the blocks `n` sorted members are cut into: as few as fit MAX_BLOCK, about equal. */
-export function blockSizes(n: number): number[] {
-  const blocks = Math.ceil(n / MAX_BLOCK);
-  const sizes: number[] = [];
-  for (let b = 0, done = 0; b < blocks; b++) {
-    const next = Math.round(((b + 1) * n) / blocks);
-    sizes.push(next - done);
-    done = next;
+/** Bytes of a gap as a varint. */
+function varintLength(gap: bigint): number {
+  if (gap < 0x100000000n) {
+    const bits = 32 - Math.clz32(Number(gap));
+    return bits <= 7 ? 1 : Math.ceil(bits / 7);
   }
-  return sizes;
+  let n = 1;
+  for (let v = gap >> 7n; v > 0n; v >>= 7n) n++;
+  return n;
+}
+
+/**
+ * Where sorted members are cut into blocks: the index of each block's first member. As few blocks as keep
+ * within MAX_BLOCK members and MAX_BLOCK_BYTES of gaps, about equal in whichever of the two binds (each member
+ * weighs its share of the tighter limit), so a block that outgrows a limit becomes two about half full.
+ */
+export function blockStarts(members: readonly bigint[]): number[] {
+  const n = members.length;
+  if (n === 0) return [];
+  const weights = new Float64Array(n);
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const bytes = i === 0 ? 0 : varintLength(members[i] - members[i - 1]);
+    weights[i] = Math.max(bytes / MAX_BLOCK_BYTES, 1 / MAX_BLOCK);
+    total += weights[i];
+  }
+  for (let k = Math.max(1, Math.ceil(total - 1e-9)); ; k++) {
+    const starts = [0];
+    let sum = 0;
+    for (let i = 0; i < n; i++) {
+      if (sum + weights[i] > (total * starts.length) / k + 1e-9 && i > starts[starts.length - 1]) starts.push(i);
+      sum += weights[i];
+    }
+    if (starts.every((from, b) => fits(members, from, b + 1 < starts.length ? starts[b + 1] : n))) return starts;
+  }
+}
+
+function fits(members: readonly bigint[], from: number, to: number): boolean {
+  if (to - from > MAX_BLOCK) return false;
+  let bytes = 0;
+  for (let i = from + 1; i < to; i++) bytes += varintLength(members[i] - members[i - 1]);
+  return bytes <= MAX_BLOCK_BYTES;
 }

@@ -8,7 +8,7 @@
 import type { SqlStorage } from "@cloudflare/workers-types/index";
 import type { IPBlockRecord, IPRecord } from "../core/types";
 import { type Family, formatAddr, parseAddr, parsePrefix } from "../net";
-import { MAX_BLOCK, addressBytes, blockSizes, bytesAddress, decodeMembers, decodeOffsets, encodeGaps } from "./do-ip-blocks";
+import { addressBytes, blockStarts, bytesAddress, decodeMembers, decodeOffsets, encodeGaps } from "./do-ip-blocks";
 import { recordExtras } from "./records";
 import { InvalidChangeError } from "./types";
 
@@ -165,7 +165,8 @@ function editBlocks(sql: SqlStorage, namespace: string, prefix: string, family: 
 
 /** Writes `members` (sorted) in place of block `row`: updated, cut into several, or deleted when empty. */
 function replaceBlock(sql: SqlStorage, namespace: string, prefix: string, family: Family, row: BlockRow | null, members: bigint[]): number {
-  if (row !== null && members.length > 0 && members.length <= MAX_BLOCK && members[0] === row.first) {
+  const starts = blockStarts(members);
+  if (row !== null && starts.length === 1 && members[0] === row.first) {
     return sql.exec(
       "UPDATE ip_blocks SET count = ?, data = ? WHERE namespace = ? AND prefix = ? AND first = ?",
       members.length,
@@ -178,20 +179,18 @@ function replaceBlock(sql: SqlStorage, namespace: string, prefix: string, family
   let written = 0;
   if (row !== null)
     written += sql.exec("DELETE FROM ip_blocks WHERE namespace = ? AND prefix = ? AND first = ?", namespace, prefix, blob(addressBytes(row.first))).rowsWritten;
-  if (members.length === 0) return written;
-  let from = 0;
-  for (const size of blockSizes(members.length)) {
-    const first = members[from];
+  for (let b = 0; b < starts.length; b++) {
+    const from = starts[b];
+    const to = b + 1 < starts.length ? starts[b + 1] : members.length;
     written += sql.exec(
       "INSERT INTO ip_blocks (namespace, prefix, first, first_ip, count, data) VALUES (?, ?, ?, ?, ?, ?)",
       namespace,
       prefix,
-      blob(addressBytes(first)),
-      formatAddr(family, first),
-      size,
-      blob(encodeGaps(members, from, from + size)),
+      blob(addressBytes(members[from])),
+      formatAddr(family, members[from]),
+      to - from,
+      blob(encodeGaps(members, from, to)),
     ).rowsWritten;
-    from += size;
   }
   return written;
 }

@@ -1,5 +1,5 @@
 // The Store over a Durable Object's embedded SQLite (ctx.storage.sql). One row per namespace (meta) and per
-// prefix; acquired addresses in sorted blocks of up to 2,048, or one row each when they carry extra fields
+// prefix; acquired addresses in sorted blocks of up to 4,096 (~4 KB), or one row each when they carry extra fields
 // (do-ip-table.ts), so an acquire writes O(1) rows whatever the prefix's fill and ten million addresses load
 // as a few thousand rows. A batch is one
 // transactionSync (all or nothing, fenced by the version row), followed by storage.sync() so that a resolved
@@ -52,8 +52,8 @@ export const SCHEMA = [
      prefix    TEXT    NOT NULL,           -- canonical CIDR of the prefix the addresses were acquired from
      first     BLOB    NOT NULL,           -- the block's first member, 16 bytes big-endian (IPv4 too): the sort key
      first_ip  TEXT    NOT NULL,           -- the same, printed, for operators
-     count     INTEGER NOT NULL,           -- members, first included (1 .. 2048)
-     data      BLOB    NOT NULL,           -- the other members: LEB128 varints of the gap from the one before
+     count     INTEGER NOT NULL,           -- members, first included (1 .. 4096)
+     data      BLOB    NOT NULL,           -- the other members: LEB128 varints of the gap from the one before (<= 4300 bytes)
      PRIMARY KEY (namespace, prefix, first)
    ) WITHOUT ROWID`,
   `CREATE TABLE IF NOT EXISTS records (

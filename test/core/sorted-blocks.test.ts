@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { AddressSet } from "../../src/core/address-set";
 import { Namespace } from "../../src/core/namespace";
 import type { IPBlockRecord, LoadRecord } from "../../src/core/types";
-import { parseAddr } from "../../src/net";
+import { formatAddr, parseAddr } from "../../src/net";
 
 const runsOf = <K extends number | bigint>(s: AddressSet<K>) => {
   const out: [K, K][] = [];
@@ -170,5 +170,12 @@ describe("buildNamespace with blocks", () => {
     const wide: IPBlockRecord = { kind: "ips", prefix: "2001:db8::/48", family: 6, first, offsets: [0n, 1n << 60n, (1n << 80n) - 1n] };
     const ns = Namespace.fromRecords([pfx("2001:db8::/48"), wide]);
     expect(ns.apply({ op: "listIPs", prefixCidr: "2001:db8::/48" }).result).toEqual(["2001:db8::", "2001:db8:0:0:1000::", "2001:db8:0:ffff:ffff:ffff:ffff:ffff"]);
+    // in segments of less than 2^53, the same as one record per address
+    const offsets = [0n, 1n, 2n ** 53n - 1n, 2n ** 53n, 2n ** 53n + 1n, 2n ** 63n, 2n ** 64n - 1n];
+    const segmented = Namespace.fromRecords([pfx("2001:db8::/64"), { kind: "ips", prefix: "2001:db8::/64", family: 6, first, offsets }]);
+    const single = Namespace.fromRecords([pfx("2001:db8::/64"), ...offsets.map((o) => ({ kind: "ip" as const, prefix: "2001:db8::/64", ip: formatAddr(6, first + o) }))]);
+    expect(segmented.records()).toEqual(single.records());
+    refused([pfx("2001:db8::/64"), { kind: "ips", prefix: "2001:db8::/64", family: 6, first, offsets: [0n, 2n ** 60n, 2n ** 60n] }], /ip 2001:db8::1000:0:0:0 appears twice|ip 2001:db8:0:0:1000:: appears twice/);
+    refused([pfx("2001:db8::/64"), block("2001:db8::/64", ["2001:db8::5"]), { kind: "ips", prefix: "2001:db8::/64", family: 6, first, offsets: [0n, 5n, 2n ** 60n] }], /ip 2001:db8::5 appears twice/);
   });
 });
