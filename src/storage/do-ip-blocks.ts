@@ -3,14 +3,13 @@
 // compares BLOBs bytewise, so byte order is numeric order), and the gaps between consecutive members as
 // unsigned LEB128 varints: ten million addresses scattered over an IPv4 /8 take ~1 byte each, over an IPv6 /64 ~6.
 
-/** Most members in one block. */
-export const MAX_BLOCK = 4096;
 /**
- * Most bytes of gaps in one block. With its key columns a full block's row then fills the b-tree cell a
- * WITHOUT ROWID row keeps in its 4 KB page (~490 bytes once it spills) and one overflow page (4,092 bytes),
- * where a 2 KB row would leave three quarters of its overflow page empty.
+ * Most bytes of gaps in one block (so at most 801 members: a gap takes at least a byte). With its key columns
+ * (a namespace name of up to 63 characters, the CIDR, the first address twice) a block's row then stays
+ * within the ~1,000 bytes a WITHOUT ROWID row keeps in its 4 KB b-tree page: rewriting a block rewrites one
+ * page, as inserting one row per address did, and rows share pages instead of spilling into overflow pages.
  */
-export const MAX_BLOCK_BYTES = 4300;
+export const MAX_BLOCK_BYTES = 800;
 
 /** 2^53: offsets from a block's first member below it are exact numbers. */
 const EXACT = 2 ** 53;
@@ -18,24 +17,24 @@ const EXACT = 2 ** 53;
 /** An address (IPv4 or IPv6, as a number) as 16 bytes, big-endian. */
 export function addressBytes(value: bigint): Uint8Array {
   const out = new Uint8Array(16);
-  let v = value;
-  for (let i = 15; i >= 0 && v > 0n; i--) {
-    out[i] = Number(v & 0xffn);
-    v >>= 8n;
+  const view = new DataView(out.buffer);
+  if (value < 0x100000000n) view.setUint32(12, Number(value));
+  else {
+    view.setBigUint64(0, value >> 64n);
+    view.setBigUint64(8, BigInt.asUintN(64, value));
   }
   return out;
 }
 
 /** The address 16 bytes (addressBytes) stand for. */
 export function bytesAddress(bytes: ArrayBuffer | Uint8Array): bigint {
-  const b = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
-  let v = 0n;
-  for (let i = 0; i < b.length; i += 4) v = (v << 32n) | BigInt(((b[i] << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3]) >>> 0);
-  return v;
+  const view = bytes instanceof Uint8Array ? new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength) : new DataView(bytes);
+  if (view.getUint32(0) === 0 && view.getUint32(4) === 0 && view.getUint32(8) === 0) return BigInt(view.getUint32(12));
+  return (view.getBigUint64(0) << 64n) | view.getBigUint64(8);
 }
 
 /** Bytes being written (grown as needed, reused: one encode at a time). */
-let scratch = new Uint8Array(MAX_BLOCK * 10);
+let scratch = new Uint8Array(MAX_BLOCK_BYTES * 4);
 
 /** members[from + 1 .. to) as varints of their gap from the member before: a block's data. */
 export function encodeGaps(members: readonly bigint[], from: number, to: number): Uint8Array {
@@ -64,6 +63,43 @@ export function encodeGaps(members: readonly bigint[], from: number, to: number)
     }
   }
   return scratch.slice(0, pos);
+}
+
+/**
+ * offsets[from + 1 .. to) (numbers from the block's first member, below 2^53) as varints of their gap from the
+ * one before: encodeGaps in doubles, for the common edit of a block in place.
+ */
+export function encodeOffsetGaps(offsets: ArrayLike<number>, from: number, to: number): Uint8Array {
+  let pos = 0;
+  for (let i = from + 1; i < to; i++) {
+    if (scratch.length - pos < 8) {
+      const grown = new Uint8Array(scratch.length * 2);
+      grown.set(scratch);
+      scratch = grown;
+    }
+    let v = offsets[i] - offsets[i - 1];
+    while (v >= 128) {
+      scratch[pos++] = (v % 128) | 128;
+      v = Math.floor(v / 128);
+    }
+    scratch[pos++] = v;
+  }
+  return scratch.slice(0, pos);
+}
+
+/** Whether offsets (ascending numbers) fit one block: MAX_BLOCK_BYTES of gaps. */
+export function offsetsFitOneBlock(offsets: ArrayLike<number>): boolean {
+  const n = offsets.length;
+  let bytes = 0;
+  for (let i = 1; i < n; i++) {
+    let gap = offsets[i] - offsets[i - 1];
+    bytes++;
+    while (gap >= 128) {
+      bytes++;
+      gap = Math.floor(gap / 128);
+    }
+  }
+  return bytes <= MAX_BLOCK_BYTES;
 }
 
 function malformed(what: string): Error {
@@ -135,33 +171,26 @@ function varintLength(gap: bigint): number {
 
 /**
  * Where sorted members are cut into blocks: the index of each block's first member. As few blocks as keep
- * within MAX_BLOCK members and MAX_BLOCK_BYTES of gaps, about equal in whichever of the two binds (each member
- * weighs its share of the tighter limit), so a block that outgrows a limit becomes two about half full.
+ * within MAX_BLOCK_BYTES of gaps, about equal in bytes, so a block that outgrows it becomes two about half full.
  */
 export function blockStarts(members: readonly bigint[]): number[] {
   const n = members.length;
   if (n === 0) return [];
-  const weights = new Float64Array(n);
+  const bytes = new Uint8Array(n); // bytes[i]: the gap before member i
   let total = 0;
-  for (let i = 0; i < n; i++) {
-    const bytes = i === 0 ? 0 : varintLength(members[i] - members[i - 1]);
-    weights[i] = Math.max(bytes / MAX_BLOCK_BYTES, 1 / MAX_BLOCK);
-    total += weights[i];
-  }
-  for (let k = Math.max(1, Math.ceil(total - 1e-9)); ; k++) {
+  for (let i = 1; i < n; i++) total += bytes[i] = varintLength(members[i] - members[i - 1]);
+  for (let k = Math.max(1, Math.ceil(total / MAX_BLOCK_BYTES)); ; k++) {
     const starts = [0];
     let sum = 0;
-    for (let i = 0; i < n; i++) {
-      if (sum + weights[i] > (total * starts.length) / k + 1e-9 && i > starts[starts.length - 1]) starts.push(i);
-      sum += weights[i];
+    let inBlock = 0;
+    let fits = true;
+    for (let i = 1; i < n; i++) {
+      sum += bytes[i];
+      if (sum > (total * starts.length) / k) {
+        starts.push(i); // the gap before a block's first member is not in any block
+        inBlock = 0;
+      } else if ((inBlock += bytes[i]) > MAX_BLOCK_BYTES) fits = false;
     }
-    if (starts.every((from, b) => fits(members, from, b + 1 < starts.length ? starts[b + 1] : n))) return starts;
+    if (fits) return starts;
   }
-}
-
-function fits(members: readonly bigint[], from: number, to: number): boolean {
-  if (to - from > MAX_BLOCK) return false;
-  let bytes = 0;
-  for (let i = from + 1; i < to; i++) bytes += varintLength(members[i] - members[i - 1]);
-  return bytes <= MAX_BLOCK_BYTES;
 }

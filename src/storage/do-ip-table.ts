@@ -8,7 +8,16 @@
 import type { SqlStorage } from "@cloudflare/workers-types/index";
 import type { IPBlockRecord, IPRecord } from "../core/types";
 import { type Family, formatAddr, parseAddr, parsePrefix } from "../net";
-import { addressBytes, blockStarts, bytesAddress, decodeMembers, decodeOffsets, encodeGaps } from "./do-ip-blocks";
+import {
+  addressBytes,
+  blockStarts,
+  bytesAddress,
+  decodeMembers,
+  decodeOffsets,
+  encodeGaps,
+  encodeOffsetGaps,
+  offsetsFitOneBlock,
+} from "./do-ip-blocks";
 import { recordExtras } from "./records";
 import { InvalidChangeError } from "./types";
 
@@ -34,10 +43,13 @@ export class IpChanges {
     g.ops.push(op === "delete" ? REMOVE : recordExtras(record) === null ? TO_BLOCK : TO_ROW);
   }
 
-  /** Writes them all; returns the rows written. */
-  write(sql: SqlStorage, namespace: string): number {
+  /**
+   * Writes them all; returns the rows written. `withoutRows` holds "<namespace> <prefix>" of prefixes known to
+   * have no ips rows (the store's, kept across commits: it is the only writer of its database).
+   */
+  write(sql: SqlStorage, namespace: string, withoutRows: Set<string>): number {
     let written = 0;
-    for (const [prefix, g] of this.byPrefix) written += writePrefix(sql, namespace, prefix, g);
+    for (const [prefix, g] of this.byPrefix) written += writePrefix(sql, namespace, prefix, g, withoutRows);
     return written;
   }
 }
@@ -60,13 +72,23 @@ function addressValue(ip: string, family: Family): bigint | null {
   }
 }
 
-function writePrefix(sql: SqlStorage, namespace: string, prefix: string, g: PrefixChanges): number {
+function writePrefix(sql: SqlStorage, namespace: string, prefix: string, g: PrefixChanges, withoutRows: Set<string>): number {
   const { records, ops } = g;
   const family = prefixFamily(prefix);
   let written = 0;
-  // ips rows, in batch order; a put to a block deletes a row only where there may be one
-  const mayHaveRows =
-    ops.includes(TO_ROW) || sql.exec("SELECT 1 FROM ips WHERE namespace = ? AND prefix = ? LIMIT 1", namespace, prefix).toArray().length > 0;
+  // ips rows, in batch order; a put to a block deletes a row only where there may be one. (A prefix is put in
+  // withoutRows only when it was seen without rows and no row is written, so a rolled-back batch cannot
+  // leave it wrong.)
+  const key = `${namespace} ${prefix}`;
+  let mayHaveRows: boolean;
+  if (ops.includes(TO_ROW)) {
+    withoutRows.delete(key);
+    mayHaveRows = true;
+  } else if (withoutRows.has(key)) mayHaveRows = false;
+  else {
+    mayHaveRows = sql.exec("SELECT 1 FROM ips WHERE namespace = ? AND prefix = ? LIMIT 1", namespace, prefix).toArray().length > 0;
+    if (!mayHaveRows) withoutRows.add(key);
+  }
   if (mayHaveRows) {
     for (let i = 0; i < records.length; i++) {
       const r = records[i];
@@ -120,9 +142,27 @@ interface BlockRow {
 
 const blob = (bytes: Uint8Array): ArrayBuffer => bytes.buffer as ArrayBuffer;
 
-function blockRow(rows: Iterable<(string | number | ArrayBuffer | null)[]>): BlockRow | null {
-  for (const [first, count, data] of rows) return { first: bytesAddress(first as ArrayBuffer), count: count as number, data: data as ArrayBuffer | null };
-  return null;
+/** The block starting at or below `value` and the first address of the block after it, in one statement. */
+function blockAndNext(sql: SqlStorage, namespace: string, prefix: string, value: bigint): { block: BlockRow | null; next: bigint | null } {
+  const at = blob(addressBytes(value));
+  let block: BlockRow | null = null;
+  let next: bigint | null = null;
+  for (const [first, count, data] of sql
+    .exec(
+      `SELECT first, count, data FROM (SELECT first, count, data FROM ip_blocks WHERE namespace = ? AND prefix = ? AND first <= ? ORDER BY first DESC LIMIT 1)
+       UNION ALL SELECT first, NULL, NULL FROM (SELECT first FROM ip_blocks WHERE namespace = ? AND prefix = ? AND first > ? ORDER BY first LIMIT 1)`,
+      namespace,
+      prefix,
+      at,
+      namespace,
+      prefix,
+      at,
+    )
+    .raw()) {
+    if (count === null) next = bytesAddress(first as ArrayBuffer);
+    else block = { first: bytesAddress(first as ArrayBuffer), count: count as number, data: data as ArrayBuffer | null };
+  }
+  return { block, next };
 }
 
 /** Applies sorted, distinct edits (keep: the address is a member afterwards) to the prefix's blocks. */
@@ -131,22 +171,18 @@ function editBlocks(sql: SqlStorage, namespace: string, prefix: string, family: 
   const n = values.length;
   for (let i = 0; i < n; ) {
     // the block the address belongs to: the last one starting at or below it, else the first one
-    const at = blob(addressBytes(values[i]));
-    const row =
-      blockRow(
-        sql
-          .exec("SELECT first, count, data FROM ip_blocks WHERE namespace = ? AND prefix = ? AND first <= ? ORDER BY first DESC LIMIT 1", namespace, prefix, at)
-          .raw(),
-      ) ?? blockRow(sql.exec("SELECT first, count, data FROM ip_blocks WHERE namespace = ? AND prefix = ? ORDER BY first LIMIT 1", namespace, prefix).raw());
-    let upper: bigint | null = null;
-    if (row !== null) {
-      for (const [first] of sql
-        .exec("SELECT first FROM ip_blocks WHERE namespace = ? AND prefix = ? AND first > ? ORDER BY first LIMIT 1", namespace, prefix, blob(addressBytes(row.first)))
-        .raw())
-        upper = bytesAddress(first as ArrayBuffer);
-    }
+    let found = blockAndNext(sql, namespace, prefix, values[i]);
+    if (found.block === null && found.next !== null) found = blockAndNext(sql, namespace, prefix, found.next);
+    const row = found.block;
+    const upper = found.next;
     let j = i;
     while (j < n && (upper === null || values[j] < upper)) j++;
+    const inPlace = row === null ? null : editInPlace(sql, namespace, prefix, row, values, keep, i, j);
+    if (inPlace !== null) {
+      written += inPlace;
+      i = j;
+      continue;
+    }
     const members = row === null ? [] : decodeMembers(row.first, row.count, row.data ?? new Uint8Array(0));
     const merged: bigint[] = [];
     let m = 0;
@@ -161,6 +197,39 @@ function editBlocks(sql: SqlStorage, namespace: string, prefix: string, family: 
     i = j;
   }
   return written;
+}
+
+/** 2^53: offsets from a block's first member below it are exact doubles. */
+const EXACT = 2n ** 53n;
+
+/**
+ * The common edit (an acquire or release in a block, which keeps its first member and its limits), in
+ * doubles: offsets from the first member instead of bigints, one UPDATE. null when the edits do not fit
+ * that (the caller takes the general path).
+ */
+function editInPlace(sql: SqlStorage, namespace: string, prefix: string, row: BlockRow, values: bigint[], keep: boolean[], i: number, j: number): number | null {
+  const first = row.first;
+  if (values[i] <= first || values[j - 1] - first >= EXACT) return null;
+  const offsets = decodeOffsets(row.count, row.data ?? new Uint8Array(0));
+  if (!(offsets instanceof Float64Array)) return null;
+  const merged: number[] = [];
+  let m = 0;
+  for (let k = i; k < j; k++) {
+    const v = Number(values[k] - first);
+    while (m < offsets.length && offsets[m] < v) merged.push(offsets[m++]);
+    if (m < offsets.length && offsets[m] === v) m++;
+    if (keep[k]) merged.push(v);
+  }
+  while (m < offsets.length) merged.push(offsets[m++]);
+  if (!offsetsFitOneBlock(merged)) return null;
+  return sql.exec(
+    "UPDATE ip_blocks SET count = ?, data = ? WHERE namespace = ? AND prefix = ? AND first = ?",
+    merged.length,
+    blob(encodeOffsetGaps(merged, 0, merged.length)),
+    namespace,
+    prefix,
+    blob(addressBytes(first)),
+  ).rowsWritten;
 }
 
 /** Writes `members` (sorted) in place of block `row`: updated, cut into several, or deleted when empty. */
@@ -253,7 +322,7 @@ export function moveUnlabelledRows(sql: SqlStorage): number {
       changes.add("put", { kind: "ip", prefix, ip });
       moved++;
     }
-    for (const [namespace, changes] of byNamespace) changes.write(sql, namespace);
+    for (const [namespace, changes] of byNamespace) changes.write(sql, namespace, new Set());
     after = rows[rows.length - 1];
   }
 }

@@ -86,6 +86,8 @@ export class DoSqliteStore implements Store {
   readonly backend = "do-sqlite";
   readonly counters: DoSqliteCounters = { commits: 0, changes: 0, rowsWritten: 0 };
   private readonly sql: SqlStorage;
+  /** "<namespace> <prefix>" of prefixes known to have no ips rows (do-ip-table.ts). */
+  private readonly withoutLabelledRows = new Set<string>();
 
   constructor(private readonly storage: SqliteStorage) {
     this.sql = storage.sql;
@@ -139,7 +141,7 @@ export class DoSqliteStore implements Store {
         if (c.record.kind === "ip") ips.add(c.op, c.record);
         else written += this.write(namespace, c);
       }
-      written += ips.write(this.sql, namespace);
+      written += ips.write(this.sql, namespace, this.withoutLabelledRows);
       written += this.sql.exec("UPDATE namespaces SET version = version + 1 WHERE name = ?", namespace).rowsWritten;
       this.counters.rowsWritten += written;
       return expectedVersion + 1;

@@ -3,7 +3,17 @@
 // IPv4 /8 and an IPv6 /64, and how many members go into each block.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { MAX_BLOCK, MAX_BLOCK_BYTES, addressBytes, blockStarts, bytesAddress, decodeMembers, decodeOffsets, encodeGaps } from "../../src/storage/do-ip-blocks";
+import {
+  MAX_BLOCK_BYTES,
+  addressBytes,
+  blockStarts,
+  bytesAddress,
+  decodeMembers,
+  decodeOffsets,
+  encodeGaps,
+  encodeOffsetGaps,
+  offsetsFitOneBlock,
+} from "../../src/storage/do-ip-blocks";
 import { parseAddr } from "../../src/net";
 
 const v = (ip: string) => parseAddr(ip).value;
@@ -89,43 +99,62 @@ describe("ip block codec", () => {
     expect(() => decodeOffsets(4, data)).toThrow(/malformed/);
   });
 
-  it("cuts members into as few blocks as keep within MAX_BLOCK members and MAX_BLOCK_BYTES of gaps, about equal", () => {
+  it("cuts members into as few blocks as keep within MAX_BLOCK_BYTES of gaps, about equal", () => {
     const run = (n: number, step: bigint, from = 0n) => Array.from({ length: n }, (_, i) => from + BigInt(i) * step);
     const sizes = (members: bigint[]) => {
       const starts = blockStarts(members);
       return starts.map((s, b) => (b + 1 < starts.length ? starts[b + 1] : members.length) - s);
     };
-    expect(MAX_BLOCK).toBe(4096);
+    expect(MAX_BLOCK_BYTES).toBe(800);
     expect(blockStarts([])).toEqual([]);
     expect(sizes(run(1, 1n))).toEqual([1]);
-    // one byte a gap: the member count binds
-    expect(sizes(run(MAX_BLOCK, 2n))).toEqual([MAX_BLOCK]);
-    expect(sizes(run(MAX_BLOCK + 1, 2n))).toEqual([2048, 2049]);
-    // six bytes a gap (scattered over a /64): the bytes bind, ~716 members a block
-    const wide = run(2000, 2n ** 40n + 12345n);
-    const wideSizes = sizes(wide);
+    // one byte a gap: 801 members fill a block
+    expect(sizes(run(MAX_BLOCK_BYTES + 1, 2n))).toEqual([MAX_BLOCK_BYTES + 1]);
+    expect(sizes(run(MAX_BLOCK_BYTES + 2, 2n))).toEqual([401, 401]);
+    // six bytes a gap (scattered over a /64): ~133 members a block
+    const wideSizes = sizes(run(2000, 2n ** 40n + 12345n));
     expect(wideSizes.length).toBe(Math.ceil((1999 * 6) / MAX_BLOCK_BYTES));
     expect(Math.max(...wideSizes) - Math.min(...wideSizes)).toBeLessThanOrEqual(1);
     fc.assert(
-      fc.property(fc.array(fc.bigInt({ min: 1n, max: 2n ** 70n }), { minLength: 1, maxLength: 12_000 }), (gaps) => {
+      fc.property(fc.array(fc.bigInt({ min: 1n, max: 2n ** 70n }), { minLength: 1, maxLength: 3000 }), (gaps) => {
         const members: bigint[] = [];
         let at = 0n;
         for (const g of gaps) members.push((at += g));
         const starts = blockStarts(members);
         expect(starts[0]).toBe(0);
+        let bytes = 0;
+        for (let i = 1; i < members.length; i++) bytes += encodeGaps(members, i - 1, i + 1).length;
         for (let b = 0; b < starts.length; b++) {
           const from = starts[b];
           const to = b + 1 < starts.length ? starts[b + 1] : members.length;
           expect(to).toBeGreaterThan(from);
-          expect(to - from).toBeLessThanOrEqual(MAX_BLOCK);
           expect(encodeGaps(members, from, to).length).toBeLessThanOrEqual(MAX_BLOCK_BYTES);
         }
         // as few as fit, give or take one for the balancing
-        let bytes = 0;
-        for (let i = 1; i < members.length; i++) bytes += encodeGaps(members, i - 1, i + 1).length;
-        expect(starts.length).toBeLessThanOrEqual(Math.max(Math.ceil(members.length / MAX_BLOCK), Math.ceil(bytes / MAX_BLOCK_BYTES)) + 1);
+        expect(starts.length).toBeLessThanOrEqual(Math.ceil(bytes / MAX_BLOCK_BYTES) + 1);
       }),
-      { numRuns: 30 },
+      { numRuns: 40 },
     );
+  });
+});
+
+describe("ip block codec in doubles (edits in place)", () => {
+  it("encodes offsets as encodeGaps encodes the members, and knows when they fit one block", () => {
+    fc.assert(
+      fc.property(fc.array(fc.bigInt({ min: 1n, max: 2n ** 46n }), { minLength: 1, maxLength: 300 }), (gaps) => {
+        const members = [5n];
+        for (const g of gaps) members.push(members[members.length - 1] + g);
+        if (members[members.length - 1] - members[0] >= 2n ** 53n) return;
+        const offsets = members.map((m) => Number(m - members[0]));
+        expect(encodeOffsetGaps(offsets, 0, offsets.length)).toEqual(encodeGaps(members, 0, members.length));
+        expect(offsetsFitOneBlock(offsets)).toBe(blockStarts(members).length === 1);
+      }),
+    );
+    const dense = Array.from({ length: MAX_BLOCK_BYTES + 2 }, (_, i) => i);
+    expect(offsetsFitOneBlock(dense.slice(0, MAX_BLOCK_BYTES + 1))).toBe(true);
+    expect(offsetsFitOneBlock(dense)).toBe(false);
+    const wide = Array.from({ length: 135 }, (_, i) => i * 2 ** 40);
+    expect(offsetsFitOneBlock(wide)).toBe(false); // 134 gaps of 6 bytes
+    expect(offsetsFitOneBlock(wide.slice(0, 134))).toBe(true);
   });
 });

@@ -1,12 +1,12 @@
 // DO SQLite's addresses in blocks (src/storage/do-ip-table.ts), inside a real Durable Object: an address lives
-// in its block or (with extra fields) in ips, never both; blocks split past 4,096 members (or ~4 KB) and go when empty;
+// in its block or (with extra fields) in ips, never both; blocks split past 800 bytes of gaps and go when empty;
 // random batches agree with the reference store; old objects' unlabelled rows move into blocks once; a load
 // hands the core blocks it rebuilds the namespace from.
 import { env, runInDurableObject } from "cloudflare:test";
 import { expect, it } from "vitest";
 import { Namespace } from "../../src/core/namespace";
 import { formatAddr, parseAddr } from "../../src/net";
-import { MAX_BLOCK, MAX_BLOCK_BYTES } from "../../src/storage/do-ip-blocks";
+import { MAX_BLOCK_BYTES } from "../../src/storage/do-ip-blocks";
 import { DoSqliteStore } from "../../src/storage/do-sqlite";
 import { expandRecords, recordKey } from "../../src/storage/records";
 import { ReferenceStore } from "../../src/storage/reference-store";
@@ -99,40 +99,42 @@ describeOnDurableObjects("do-sqlite: addresses in blocks", () => {
     });
   });
 
-  it("a block past 4,096 members is cut in two, and blocks that empty are dropped", async () => {
+  it("a block past 800 bytes of gaps is cut in two, and blocks that empty are dropped", async () => {
     await inFreshObject(async (store, storage) => {
       const ns = freshName();
       const P = "10.2.0.0/16";
       const base = 0x0a020000;
       let { version } = await store.createNamespace(ns);
-      const fill = Array.from({ length: MAX_BLOCK }, (_, i) => put(ip(P, v4(base, 2 * i))));
+      // addresses two apart: a byte a gap, 801 members fill a block
+      const full = MAX_BLOCK_BYTES + 1;
+      const fill = Array.from({ length: full }, (_, i) => put(ip(P, v4(base, 2 * i))));
       version = await store.commit(ns, version, [put(prefix(P)), ...fill]);
-      expect(rowsIn(storage, ns).blocks).toEqual([{ prefix: P, first_ip: "10.2.0.0", count: MAX_BLOCK }]);
+      expect(rowsIn(storage, ns).blocks).toEqual([{ prefix: P, first_ip: "10.2.0.0", count: full }]);
       version = await store.commit(ns, version, [put(ip(P, v4(base, 1)))]);
       expect(rowsIn(storage, ns).blocks).toEqual([
-        { prefix: P, first_ip: "10.2.0.0", count: 2048 },
-        { prefix: P, first_ip: v4(base, 2 * 2047), count: 2049 },
+        { prefix: P, first_ip: "10.2.0.0", count: 401 },
+        { prefix: P, first_ip: v4(base, 2 * 400), count: 401 },
       ]);
       // an address between the two blocks goes into the lower one
-      version = await store.commit(ns, version, [put(ip(P, v4(base, 2 * 2047 - 1)))]);
-      expect(rowsIn(storage, ns).blocks.map((b) => b.count)).toEqual([2049, 2049]);
+      version = await store.commit(ns, version, [put(ip(P, v4(base, 2 * 400 - 1)))]);
+      expect(rowsIn(storage, ns).blocks.map((b) => b.count)).toEqual([402, 401]);
       // emptying the upper block drops its row
-      version = await store.commit(ns, version, Array.from({ length: 2049 }, (_, i) => del(ip(P, v4(base, 2 * (2047 + i))))));
-      expect(rowsIn(storage, ns).blocks).toEqual([{ prefix: P, first_ip: "10.2.0.0", count: 2049 }]);
-      // one big batch is cut into blocks of about equal size
+      version = await store.commit(ns, version, Array.from({ length: 401 }, (_, i) => del(ip(P, v4(base, 2 * (400 + i))))));
+      expect(rowsIn(storage, ns).blocks).toEqual([{ prefix: P, first_ip: "10.2.0.0", count: 402 }]);
+      // one big batch (consecutive addresses, a byte a gap) is cut into blocks of about equal size
       const many = Array.from({ length: 10_000 }, (_, i) => put(ip(P, v4(base, 0x8000 + i))));
-      await store.commit(ns, version, many);
+      version = await store.commit(ns, version, many);
       const counts = rowsIn(storage, ns).blocks.map((b) => b.count);
-      expect(counts.reduce((a, b) => a + b, 0)).toBe(12_049);
-      expect(Math.max(...counts)).toBeLessThanOrEqual(MAX_BLOCK);
-      expect(counts.length).toBe(Math.ceil(12_049 / MAX_BLOCK)); // the batch lands in the block below it
-      expect((await records(store, ns)).length).toBe(12_050);
-      // scattered over a /64, gaps of six bytes: blocks of ~4 KB
+      expect(counts.reduce((a, b) => a + b, 0)).toBe(10_402);
+      expect(counts.length).toBe(Math.ceil(10_401 / MAX_BLOCK_BYTES)); // the batch lands in the block below it
+      expect(Math.max(...counts) - Math.min(...counts)).toBeLessThanOrEqual(3); // about equal in bytes
+      expect((await records(store, ns)).length).toBe(10_403);
+      // scattered over a /64, gaps of six bytes: ~133 a block
       const W = "2001:db8:77::/64";
       const wide = Array.from({ length: 3000 }, (_, i) => put(ip(W, formatAddr(6, parseAddr("2001:db8:77::").value + BigInt(i) * 0x123456789an))));
-      await store.commit(ns, version + 1, [put(prefix(W)), ...wide]);
+      await store.commit(ns, version, [put(prefix(W)), ...wide]);
       const wideBlocks = rowsIn(storage, ns).blocks.filter((b) => b.prefix === W);
-      expect(wideBlocks.length).toBe(5);
+      expect(wideBlocks.length).toBe(Math.ceil((2999 * 6) / MAX_BLOCK_BYTES));
       expect(storage.sql.exec<{ n: number }>("SELECT max(length(data)) AS n FROM ip_blocks WHERE prefix = ?", W).one().n).toBeLessThanOrEqual(MAX_BLOCK_BYTES);
     });
   });
