@@ -234,11 +234,12 @@ export class PackedRuns<K extends Offset> implements RunStore<K> {
   }
 
   /**
-   * Appends runs above every run held (a rebuild from sorted records): the last chunk is filled up, decoded
-   * and encoded once, and the rest go into new full chunks, so no bits are shifted and no field widens.
+   * Appends runs above every run held (a rebuild from sorted records): the last chunk is filled up, its
+   * fields widened at most once, and the rest go into new full chunks, so no bits are shifted.
    */
   append(base: K, starts: ArrayLike<number>, lengths: ArrayLike<number>, count: number): void {
     let i = 0;
+    const deltas: number[] = [];
     while (i < count) {
       const c = this.chunks.length - 1;
       if (c >= 0 && this.chunks[c].count < this.maxRuns) {
@@ -247,12 +248,9 @@ export class PackedRuns<K extends Offset> implements RunStore<K> {
         let j = i;
         while (j < count && j - i < room && shift + starts[j] <= MAX_START_DELTA) j++;
         if (j > i) {
-          const d = this.chunks[c].decode();
-          for (let k = i; k < j; k++) {
-            d.deltas.push(shift + starts[k]);
-            d.lengths.push(lengths[k]);
-          }
-          this.chunks[c] = PackedChunk.encode(d, 0, d.deltas.length, 0);
+          deltas.length = 0;
+          for (let k = i; k < j; k++) deltas.push(shift + starts[k]);
+          this.chunks[c].appendRuns(deltas, Array.prototype.slice.call(lengths, i, j) as number[], 0, j - i, this.maxRuns, MAX_START_DELTA);
           this.total += j - i;
           i = j;
           continue;
@@ -269,7 +267,9 @@ export class PackedRuns<K extends Offset> implements RunStore<K> {
       const chunkBase = plus(base, origin);
       this.bases.push(chunkBase);
       this.approx.push(Number(chunkBase));
-      this.chunks.push(PackedChunk.encode(d, 0, j - i, 0));
+      const chunk = new PackedChunk();
+      chunk.appendRuns(d.deltas, d.lengths, 0, j - i, this.maxRuns, MAX_START_DELTA);
+      this.chunks.push(chunk);
       this.total += j - i;
       i = j;
     }
