@@ -3,7 +3,7 @@
 // one of the two: a put without extras goes to its block and deletes its ips row, a put with extras goes to
 // ips and leaves its block, a delete removes it from both. A commit groups its address changes by prefix and
 // sorts them, so every block it touches is read, decoded, edited and written once: a batch of n changes
-// costs O(n log n) plus the blocks it touches. docs/storage.md, "Addresses in blocks".
+// costs O(n log n) plus the blocks it touches. docs/storage.md §2a.
 
 import type { SqlStorage } from "@cloudflare/workers-types/index";
 import type { IPBlockRecord, IPRecord } from "../core/types";

@@ -1,9 +1,8 @@
 // The Store over a Durable Object's embedded SQLite (ctx.storage.sql). One row per namespace (meta) and per
-// prefix; acquired addresses in sorted blocks of up to 4,096 (~4 KB), or one row each when they carry extra fields
+// prefix; acquired addresses in sorted blocks of up to 800 bytes, or one row each when they carry extra fields
 // (do-ip-table.ts), so an acquire writes O(1) rows whatever the prefix's fill and ten million addresses load
-// as a few thousand rows. A batch is one
-// transactionSync (all or nothing, fenced by the version row), followed by storage.sync() so that a resolved
-// commit means "durable on disk". Layout and reasoning: docs/storage.md.
+// as thousands of rows. A batch is one transactionSync (all or nothing, fenced by the version row), followed
+// by storage.sync() so that a resolved commit means "durable on disk". Layout and reasoning: docs/storage.md.
 //
 // Only types from @cloudflare/workers-types are used; nothing here imports cloudflare:workers.
 
@@ -52,8 +51,8 @@ export const SCHEMA = [
      prefix    TEXT    NOT NULL,           -- canonical CIDR of the prefix the addresses were acquired from
      first     BLOB    NOT NULL,           -- the block's first member, 16 bytes big-endian (IPv4 too): the sort key
      first_ip  TEXT    NOT NULL,           -- the same, printed, for operators
-     count     INTEGER NOT NULL,           -- members, first included (1 .. 4096)
-     data      BLOB    NOT NULL,           -- the other members: LEB128 varints of the gap from the one before (<= 4300 bytes)
+     count     INTEGER NOT NULL,           -- members, first included (1 .. 801)
+     data      BLOB    NOT NULL,           -- the other members: LEB128 varints of the gap from the one before (<= 800 bytes)
      PRIMARY KEY (namespace, prefix, first)
    ) WITHOUT ROWID`,
   `CREATE TABLE IF NOT EXISTS records (
