@@ -1,9 +1,11 @@
 // The rebuild from blocks of sorted addresses (IPBlockRecord): AddressSet.addSorted against add() one by
-// one, with number and bigint offsets and small chunks, and buildNamespace's checks on a block (unknown
-// prefix, out of the prefix, other family, duplicates) as invalid dumps.
+// one, with number and bigint offsets and small chunks; PackedRuns.append against set(), edits afterwards
+// included; and buildNamespace's checks on a block (unknown prefix, out of the prefix, other family,
+// duplicates) as invalid dumps.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { AddressSet } from "../../src/core/address-set";
+import { PackedRuns } from "../../src/core/packed-runs";
 import { Namespace } from "../../src/core/namespace";
 import type { IPBlockRecord, LoadRecord } from "../../src/core/types";
 import { formatAddr, parseAddr } from "../../src/net";
@@ -177,5 +179,73 @@ describe("buildNamespace with blocks", () => {
     expect(segmented.records()).toEqual(single.records());
     refused([pfx("2001:db8::/64"), { kind: "ips", prefix: "2001:db8::/64", family: 6, first, offsets: [0n, 2n ** 60n, 2n ** 60n] }], /ip 2001:db8::1000:0:0:0 appears twice|ip 2001:db8:0:0:1000:: appears twice/);
     refused([pfx("2001:db8::/64"), block("2001:db8::/64", ["2001:db8::5"]), { kind: "ips", prefix: "2001:db8::/64", family: 6, first, offsets: [0n, 5n, 2n ** 60n] }], /ip 2001:db8::5 appears twice/);
+  });
+});
+
+describe("PackedRuns.append", () => {
+  const runsOfStore = <K extends number | bigint>(s: PackedRuns<K>) => {
+    const out: [K, K][] = [];
+    s.forEach((a, b) => out.push([a, b]));
+    return out;
+  };
+
+  it("holds what set() holds, in chunks that still take inserts and removals afterwards", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(4, 32, 512),
+        fc.array(fc.tuple(fc.integer({ min: 2, max: 2 ** 44 }), fc.nat(5)), { minLength: 1, maxLength: 2000 }),
+        fc.array(fc.integer({ min: 1, max: 300 }), { maxLength: 30 }),
+        (maxRuns, gaps, cuts) => {
+          // runs, ascending, never adjacent: start = previous end + gap (gap >= 2)
+          const starts: number[] = [];
+          const lengths: number[] = [];
+          let at = 0;
+          for (const [gap, len] of gaps) {
+            const start = starts.length === 0 ? gap : at + gap;
+            starts.push(start);
+            lengths.push(len);
+            at = start + len;
+          }
+          const bulk = new PackedRuns<number>(maxRuns);
+          const one = new PackedRuns<number>(maxRuns);
+          let i = 0;
+          for (const c of [...cuts, starts.length]) {
+            const n = Math.min(c, starts.length - i);
+            if (n <= 0) continue;
+            const base = starts[i];
+            bulk.append(base, starts.slice(i, i + n).map((s) => s - base), lengths.slice(i, i + n), n);
+            i += n;
+          }
+          for (let k = 0; k < starts.length; k++) one.set(starts[k], starts[k] + lengths[k]);
+          expect(runsOfStore(bulk)).toEqual(runsOfStore(one));
+          expect(bulk.size).toBe(one.size);
+          // then the usual edits, on both
+          for (let k = 0; k < starts.length; k += 7) {
+            const x = starts[k] + lengths[k] + 1;
+            expect(bulk.addOne(x)).toBe(one.addOne(x));
+            expect(bulk.removeOne(starts[k])).toBe(one.removeOne(starts[k]));
+          }
+          expect(runsOfStore(bulk)).toEqual(runsOfStore(one));
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it("appends bigint offsets of an IPv6 /64 near the chunk span limit", () => {
+    const bulk = new PackedRuns<bigint>();
+    const one = new PackedRuns<bigint>();
+    let at = 5n;
+    for (let block = 0; block < 40; block++) {
+      const base = at;
+      const starts: number[] = [];
+      for (let k = 0; k < 100; k++) {
+        starts.push(Number(at - base));
+        one.set(at, at);
+        at += 2n ** 45n + BigInt(k * 7919);
+      }
+      bulk.append(base, starts, new Array(100).fill(0), 100);
+    }
+    expect(runsOfStore(bulk)).toEqual(runsOfStore(one));
   });
 });
