@@ -19,6 +19,14 @@ const SPARSE_ABOVE = 1n << 64n;
 const inc = <K extends Offset>(x: K): K => (typeof x === "number" ? x + 1 : (x as bigint) + 1n) as K;
 const dec = <K extends Offset>(x: K): K => (typeof x === "number" ? x - 1 : (x as bigint) - 1n) as K;
 const zeroLike = <K extends Offset>(x: K): K => (typeof x === "number" ? 0 : 0n) as K;
+/** a - b as a number (exact while below 2^53). */
+const diff = <K extends Offset>(a: K, b: K): number =>
+  typeof a === "number" ? a - (b as number) : Number((a as bigint) - (b as bigint));
+const plus = <K extends Offset>(a: K, d: number): K => (typeof a === "number" ? a + d : (a as bigint) + BigInt(d)) as K;
+
+/** Runs of the members addSorted is adding (shared: one call at a time). */
+const scratchStarts: number[] = [];
+const scratchLengths: number[] = [];
 
 export class AddressSet<K extends Offset> {
   /** The low run is [0, lowEnd). */
@@ -27,7 +35,7 @@ export class AddressSet<K extends Offset> {
   private highStart: K;
   /** Runs strictly between the low and the high run, never adjacent to them or to each other. */
   private middle: RunStore<K> | null = null;
-  /** A number: every held address was added one at a time, so the count stays far below 2^53. */
+  /** A number: held addresses came from calls and records, far fewer than 2^53. */
   private count = 0;
 
   /** `span` addresses, all free; `maxRuns` per packed chunk. */
@@ -87,6 +95,55 @@ export class AddressSet<K extends Offset> {
     }
     this.count++;
     return true;
+  }
+
+  /**
+   * Adds the offsets base + offsets[i], strictly ascending (a rebuild from a store's sorted blocks), all in
+   * [0, span) (the caller checks). Members above everything held below the high run are appended as whole
+   * runs; any other goes through add(). Returns the index of the first member that was already held or not
+   * above the one before it, or -1 when all were added.
+   */
+  addSorted(base: K, offsets: ArrayLike<number>): number {
+    const n = offsets.length;
+    const starts = scratchStarts;
+    const lengths = scratchLengths;
+    let runs = 0;
+    for (let i = 0; i < n; i++) {
+      const x = offsets[i];
+      if (i > 0 && !(x > offsets[i - 1])) return i;
+      if (runs > 0 && x === starts[runs - 1] + lengths[runs - 1] + 1) lengths[runs - 1]++;
+      else {
+        starts[runs] = x;
+        lengths[runs] = 0;
+        runs++;
+      }
+    }
+    // The last held offset below the high run, and the high run's start, from base, as numbers: exact below
+    // 2^53, and further away they only ever send members down the slow path.
+    let tail = diff(dec(this.lowEnd), base);
+    const middle = this.middle !== null && this.middle.lastRun() ? this.middle : null;
+    if (middle !== null) tail = diff(middle.foundEnd, base);
+    const high = diff(this.highStart, base);
+    let r = 0;
+    if (runs > 0 && starts[0] === tail + 1 && starts[0] + lengths[0] + 1 < high) {
+      // the first run joins the low run or the last middle run
+      const end = plus(base, starts[0] + lengths[0]);
+      if (middle === null) this.lowEnd = inc(end);
+      else middle.set(middle.foundStart, end);
+      this.count += lengths[0] + 1;
+      r = 1;
+    }
+    let appendable = r;
+    if (r < runs && starts[r] > tail + 1) while (appendable < runs && starts[appendable] + lengths[appendable] + 1 < high) appendable++;
+    if (appendable > r) {
+      this.runs().append(base, starts.slice(r, appendable), lengths.slice(r, appendable), appendable - r);
+      for (let k = r; k < appendable; k++) this.count += lengths[k] + 1;
+    }
+    // The rest (a run reaching the high run, or members among those held) one by one.
+    let index = 0;
+    for (let k = 0; k < appendable; k++) index += lengths[k] + 1;
+    for (; index < n; index++) if (!this.add(plus(base, offsets[index]))) return index;
+    return -1;
   }
 
   /** Removes x; false when it was not held. */

@@ -7,14 +7,14 @@ import { type Labels, checkLabels, sameLabels } from "./labels";
 import type { Namespace } from "./namespace";
 import { parsed } from "./parsed";
 import type { PrefixNode } from "./prefix-node";
-import type { IPRecord, IpamRecord, PrefixRecord } from "./types";
+import type { IPBlockRecord, IPRecord, IpamRecord, LoadRecord, PrefixRecord } from "./types";
 
-export function buildNamespace(ns: Namespace, records: Iterable<IpamRecord>): Namespace {
+export function buildNamespace(ns: Namespace, records: Iterable<LoadRecord>): Namespace {
   // Records are streamed: prefixes are gathered until the first address arrives (a store lists prefixes
   // first), then addresses go straight into their prefix, so a large namespace is never held twice in memory.
   // Anything out of that order (a child before its parent, an address before its prefix) waits for the end.
   let pending: PendingPrefix[] = [];
-  const deferred: IPRecord[] = [];
+  const deferred: (IPRecord | IPBlockRecord)[] = [];
   const shared = new SharedLabels();
   for (const record of records) {
     if (record?.kind === "prefix") pending.push({ record, prefix: canonicalPrefix(record.cidr) });
@@ -22,10 +22,17 @@ export function buildNamespace(ns: Namespace, records: Iterable<IpamRecord>): Na
       if (pending.length > 0) pending = insertPrefixes(ns, pending, false);
       if (ns.prefixes.has(record.prefix)) insertIP(ns, record, shared);
       else deferred.push(record);
+    } else if (record?.kind === "ips") {
+      if (pending.length > 0) pending = insertPrefixes(ns, pending, false);
+      if (ns.prefixes.has(record.prefix)) insertBlock(ns, record);
+      else deferred.push(record);
     } else throw unknownRecord(record);
   }
   insertPrefixes(ns, pending, true);
-  for (const record of deferred) insertIP(ns, record, shared);
+  for (const record of deferred) {
+    if (record.kind === "ip") insertIP(ns, record, shared);
+    else insertBlock(ns, record);
+  }
   checkParents(ns.prefixes.values());
   return ns;
 }
@@ -184,6 +191,45 @@ function insertIP(ns: Namespace, record: IPRecord, shared: SharedLabels): void {
     if (labels !== undefined) node.setLabelsAt(node.keyOf(addr.value), shared.of(labels));
   }
 }
+
+/** A block of unlabelled addresses (IPBlockRecord): the same checks as insertIP, then one sorted pass. */
+function insertBlock(ns: Namespace, record: IPBlockRecord): void {
+  const { prefix, family, first, offsets } = record;
+  const node = ns.prefixes.get(prefix);
+  const n = offsets?.length ?? 0;
+  if (n === 0 || typeof first !== "bigint") throw invalidDump(`block of ips of prefix ${describe(prefix)} is malformed`);
+  const at = (i: number) => first + (typeof offsets[i] === "bigint" ? (offsets[i] as bigint) : BigInt(offsets[i] as number));
+  const shown = (i: number) => (family === 4 || family === 6 ? formatAddr(family, at(i), "") : String(at(i)));
+  if (node === undefined) throw invalidDump(`ip ${shown(0)} names prefix ${prefix}, which does not exist`);
+  if (family !== node.family) throw invalidDump(`ip ${shown(0)} is not in its prefix ${node.cidr}`);
+  if (!node.contains(first) || offsets[0] < 0) throw invalidDump(`ip ${shown(0)} is not in its prefix ${node.cidr}`);
+  if (!node.contains(at(n - 1))) throw invalidDump(`ip ${shown(n - 1)} is not in its prefix ${node.cidr}`);
+  if (offsets instanceof Float64Array) {
+    const bad = node.addSorted(first, offsets);
+    if (bad > 0 && offsets[bad] < offsets[bad - 1]) throw invalidDump(`ip ${shown(bad)} is out of order in its block of prefix ${node.cidr}`);
+    if (bad >= 0) throw invalidDump(`ip ${shown(bad)} appears twice in prefix ${node.cidr}`);
+    return;
+  }
+  // Offsets too far apart for doubles: in segments that each span less than 2^53, one sorted pass each.
+  const wide = offsets as readonly bigint[];
+  for (let i = 1; i < n; i++) {
+    if (wide[i] === wide[i - 1]) throw invalidDump(`ip ${shown(i)} appears twice in prefix ${node.cidr}`);
+    if (wide[i] < wide[i - 1]) throw invalidDump(`ip ${shown(i)} is out of order in its block of prefix ${node.cidr}`);
+  }
+  for (let i = 0; i < n; ) {
+    const from = wide[i];
+    let j = i + 1;
+    while (j < n && wide[j] - from < EXACT) j++;
+    const segment = new Float64Array(j - i);
+    for (let k = i; k < j; k++) segment[k - i] = Number(wide[k] - from);
+    const bad = node.addSorted(first + from, segment);
+    if (bad >= 0) throw invalidDump(`ip ${shown(i + bad)} appears twice in prefix ${node.cidr}`);
+    i = j;
+  }
+}
+
+/** 2^53: offsets below it are exact doubles. */
+const EXACT = 2n ** 53n;
 
 function canonicalPrefix(cidr: unknown): Prefix {
   if (typeof cidr !== "string") throw invalidDump(`prefix cidr ${describe(cidr)} is not a string`);

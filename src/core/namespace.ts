@@ -35,7 +35,7 @@ import { parsed } from "./parsed";
 import { PrefixNode, ipv4Span } from "./prefix-node";
 import { del, ipRecord, prefixRecord, put, recordsOfNew, recordsOfRemoved } from "./records";
 import { SortedIndex } from "./sorted-index";
-import type { Change, Command, IPInfo, IPList, IPRecord, IpamRecord, PrefixInfo, Reservation, ResultOf, Usage } from "./types";
+import type { Change, Command, IPInfo, IPList, IPRecord, IpamRecord, LoadRecord, PrefixInfo, Reservation, ResultOf, Usage } from "./types";
 import { usageOf } from "./usage";
 
 export interface Applied<R> {
@@ -64,7 +64,7 @@ export class Namespace {
   private readonly topLevel6 = new SortedIndex<bigint, PrefixNode>();
 
   /** Rebuilds a namespace from its records; throws IpamError (invalid_input) if they are inconsistent. */
-  static fromRecords(records: Iterable<IpamRecord>): Namespace {
+  static fromRecords(records: Iterable<LoadRecord>): Namespace {
     return buildNamespace(new Namespace(), records);
   }
 

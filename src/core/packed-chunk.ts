@@ -109,6 +109,36 @@ export class PackedChunk {
     writeField(this.words, i * fw + this.dw, this.lw, length);
   }
 
+  /**
+   * Appends runs [from, to) of deltas and lengths, above every run held, growing the array at most once. Where
+   * the deltas need wider fields, they are widened for the deltas the chunk would reach at `fullCount` runs if
+   * they kept growing as they did (capped at `maxDelta`), so a chunk filled block by block re-encodes once or
+   * twice rather than at every block.
+   */
+  appendRuns(deltas: ArrayLike<number>, lengths: ArrayLike<number>, from: number, to: number, fullCount: number, maxDelta: number): void {
+    let lw = this.lw;
+    for (let k = from; k < to; k++) lw = Math.max(lw, bitsFor(lengths[k]));
+    const count = this.count + (to - from);
+    const last = deltas[to - 1];
+    let dw = this.dw;
+    if (bitsFor(last) > dw) dw = bitsFor(Math.min(maxDelta, Math.max(last, Math.ceil((last / count) * fullCount))));
+    if (dw !== this.dw || lw !== this.lw) this.reencode(dw, lw, count);
+    else {
+      const needed = wordsFor(count, dw + lw);
+      if (needed > this.words.length) {
+        const grown = new Uint32Array(needed + growthFor(needed));
+        grown.set(this.words);
+        this.words = grown;
+      }
+    }
+    const fw = dw + lw;
+    for (let k = from, pos = this.count * fw; k < to; k++, pos += fw) {
+      writeField(this.words, pos, dw, deltas[k]);
+      writeField(this.words, pos + dw, lw, lengths[k]);
+    }
+    this.count = count;
+  }
+
   remove(i: number): void {
     const fw = this.dw + this.lw;
     moveBits(this.words, (i + 1) * fw, i * fw, (this.count - i - 1) * fw);

@@ -237,6 +237,62 @@ export class PackedRuns<K extends Offset> implements RunStore<K> {
     }
   }
 
+  /** Finds the last run (into foundStart, foundEnd); false when there is none. */
+  lastRun(): boolean {
+    const c = this.chunks.length - 1;
+    if (c < 0) return false;
+    const chunk = this.chunks[c];
+    const i = chunk.count - 1;
+    const start = plus(this.bases[c], chunk.delta(i));
+    this.foundStart = start;
+    this.foundEnd = plus(start, chunk.length(i));
+    this.foundChunk = c;
+    this.foundIndex = i;
+    return true;
+  }
+
+  /**
+   * Appends runs above every run held (a rebuild from sorted records): the last chunk is filled up, its
+   * fields widened at most once, and the rest go into new full chunks, so no bits are shifted.
+   */
+  append(base: K, starts: ArrayLike<number>, lengths: ArrayLike<number>, count: number): void {
+    let i = 0;
+    const deltas: number[] = [];
+    while (i < count) {
+      const c = this.chunks.length - 1;
+      if (c >= 0 && this.chunks[c].count < this.maxRuns) {
+        const shift = diff(base, this.bases[c]); // where base lies from the chunk's base (exact when it matters)
+        const room = this.maxRuns - this.chunks[c].count;
+        let j = i;
+        while (j < count && j - i < room && shift + starts[j] <= MAX_START_DELTA) j++;
+        if (j > i) {
+          deltas.length = 0;
+          for (let k = i; k < j; k++) deltas.push(shift + starts[k]);
+          this.chunks[c].appendRuns(deltas, Array.prototype.slice.call(lengths, i, j) as number[], 0, j - i, this.maxRuns, MAX_START_DELTA);
+          this.total += j - i;
+          i = j;
+          continue;
+        }
+      }
+      const origin = starts[i];
+      let j = i + 1;
+      while (j < count && j - i < this.maxRuns && starts[j] - origin <= MAX_START_DELTA) j++;
+      const d: Decoded = { deltas: [], lengths: [] };
+      for (let k = i; k < j; k++) {
+        d.deltas.push(starts[k] - origin);
+        d.lengths.push(lengths[k]);
+      }
+      const chunkBase = plus(base, origin);
+      this.bases.push(chunkBase);
+      this.approx.push(Number(chunkBase));
+      const chunk = new PackedChunk();
+      chunk.appendRuns(d.deltas, d.lengths, 0, j - i, this.maxRuns, MAX_START_DELTA);
+      this.chunks.push(chunk);
+      this.total += j - i;
+      i = j;
+    }
+  }
+
   /** Bytes of typed-array storage (for measurements and tests). */
   get capacityBytes(): number {
     let n = 0;

@@ -161,6 +161,15 @@ export class PrefixNode {
     return this.family === 4 ? this.ipv4().add(Number(value) - this.first4) : this.ips6!.add(value);
   }
 
+  /**
+   * Acquires the addresses start + offsets[i], strictly ascending and inside the prefix (the caller checks),
+   * in one pass: what a rebuild from a store's sorted blocks uses. Returns the index of the first address that
+   * was held already or out of order, or -1.
+   */
+  addSorted(start: bigint, offsets: ArrayLike<number>): number {
+    return this.family === 4 ? this.ipv4().addSorted(Number(start) - this.first4, offsets) : this.ips6!.addSorted(start, offsets);
+  }
+
   /** The prefix's own labels; null when it has none. */
   get labels(): Labels | null {
     return this.extras === null ? null : this.extras.labels;

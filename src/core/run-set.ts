@@ -47,6 +47,14 @@ export class RunSet {
     return this.small !== null ? this.small.add(Number(x - this.first)) : this.big!.add(x - this.first);
   }
 
+  /**
+   * Adds the addresses start + offsets[i] (strictly ascending, all in [first, last]: the caller checks);
+   * returns the index of the first that was already held or out of order, or -1.
+   */
+  addSorted(start: bigint, offsets: ArrayLike<number>): number {
+    return this.small !== null ? this.small.addSorted(Number(start - this.first), offsets) : this.big!.addSorted(start - this.first, offsets);
+  }
+
   /** Removes x; false when it was not held. */
   delete(x: bigint): boolean {
     if (x < this.first || x > this.last) return false;

@@ -24,4 +24,11 @@ export interface RunStore<K extends number | bigint> {
   forEach(fn: (start: K, end: K) => void): void;
   /** Calls fn for every run that ends at or after `from`, in ascending order, until fn returns false. */
   forEachFrom(from: K, fn: (start: K, end: K) => boolean): void;
+  /** Finds the last run (into foundStart, foundEnd); false when there is none. */
+  lastRun(): boolean;
+  /**
+   * Appends `count` runs [base + starts[i], base + starts[i] + lengths[i]], ascending, each above and not
+   * adjacent to the one before and to every run held (the caller checks). Starts are numbers below 2^53.
+   */
+  append(base: K, starts: ArrayLike<number>, lengths: ArrayLike<number>, count: number): void;
 }

@@ -31,6 +31,14 @@ export class SortedIndex<K extends number | bigint, V> {
     return [this.keys[c][i], this.values[c][i]];
   }
 
+  /** The entry with the largest key, as [key, value]. */
+  lastEntry(): [K, V] | undefined {
+    if (this.count === 0) return undefined;
+    const c = this.keys.length - 1;
+    const i = this.keys[c].length - 1;
+    return [this.keys[c][i], this.values[c][i]];
+  }
+
   /** Replaces the value of key k, which must be present. */
   replace(k: K, v: V): void {
     const c = this.chunkFor(k);

@@ -73,6 +73,18 @@ export class SparseRuns implements RunStore<bigint> {
     return true;
   }
 
+  lastRun(): boolean {
+    const last = this.runs.lastEntry();
+    if (last === undefined) return false;
+    this.foundStart = last[0];
+    this.foundEnd = last[0] + BigInt(last[1]);
+    return true;
+  }
+
+  append(base: bigint, starts: ArrayLike<number>, lengths: ArrayLike<number>, count: number): void {
+    for (let i = 0; i < count; i++) this.runs.insert(base + BigInt(starts[i]), lengths[i]);
+  }
+
   forEach(fn: (start: bigint, end: bigint) => void): void {
     for (const [start, length] of this.runs.entries()) fn(start, start + BigInt(length));
   }

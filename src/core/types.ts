@@ -148,5 +148,27 @@ export interface IPRecord {
   labels?: Labels;
 }
 
+/**
+ * Many unlabelled addresses of one prefix in one record: what a store that keeps addresses in blocks (DO
+ * SQLite) hands a rebuild, so ten million addresses are not ten million objects. Never written: a store is
+ * always given one IPRecord per address.
+ */
+export interface IPBlockRecord {
+  kind: "ips";
+  /** Canonical CIDR of the prefix the addresses were acquired from. */
+  prefix: string;
+  family: 4 | 6;
+  /** The first member, as a number (IPv4: 0 .. 2^32-1; IPv6: 0 .. 2^128-1). */
+  first: bigint;
+  /**
+   * The members' offsets from `first`, strictly ascending (offsets[0] is 0): numbers in a Float64Array when
+   * the block spans less than 2^53 addresses (every IPv4 one, and IPv6 ones but the sparsest), bigints beyond.
+   */
+  offsets: Float64Array | readonly bigint[];
+}
+
+/** What a namespace is rebuilt from: its records, where a store may hand addresses over in blocks. */
+export type LoadRecord = IpamRecord | IPBlockRecord;
+
 /** A change to persist: put (insert or replace) or delete one record, identified by its key fields. */
 export type Change = { op: "put"; record: IpamRecord } | { op: "delete"; record: IpamRecord };

@@ -4,7 +4,7 @@
 // by retrying with the same key. They expire after a retention time, oldest first, a few with every commit
 // that writes anyway: no scan of the namespace, no extra commit.
 
-import { type ExtraRecord, isExtraRecord, type StoredChange, type StoredRecord } from "../storage/types";
+import { type ExtraRecord, isExtraRecord, type LoadedRecord, type StoredChange, type StoredRecord } from "../storage/types";
 
 /** What a call carried: its key, and a fingerprint of the request it was sent with. */
 export interface IdempotencyKey {
@@ -112,7 +112,7 @@ export class IdempotencyTable {
 }
 
 /** Splits a namespace's loaded records: its idempotency entries into `table`, the rest passed on. */
-export function* withoutIdempotency<R>(records: Iterable<StoredRecord>, table: IdempotencyTable): IterableIterator<R> {
+export function* withoutIdempotency<R>(records: Iterable<LoadedRecord>, table: IdempotencyTable): IterableIterator<R> {
   for (const r of records) {
     if (!isExtraRecord(r)) yield r as R;
     else if (r.kind === "idempotency") table.load(r);

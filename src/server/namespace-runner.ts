@@ -16,7 +16,7 @@
 // Worker received it): a call still queued when it passes, or found past it when its batch is applied, is
 // never applied. The queue is bounded: a call that finds it full is refused at once (load shedding).
 
-import type { IpamRecord } from "../core/types";
+import type { LoadRecord } from "../core/types";
 import { StoreMisconfiguredError, StoreNotReadyError } from "../storage/failure";
 import { CommitRefusedError, FencingError, type NamespaceState, type Store, type StoredChange } from "../storage/types";
 import { ServerError } from "./errors";
@@ -43,7 +43,7 @@ export interface RunnerOptions<M> {
   namespace: string;
   store: Store;
   /** Builds a machine from the store's records, a lazy cursor consumed at once (may throw on inconsistent records). */
-  rebuild(records: Iterable<IpamRecord>): M;
+  rebuild(records: Iterable<LoadRecord>): M;
   /** The error for a call on a namespace that does not exist. */
   missing(namespace: string): Error;
   /** Expected errors thrown by steps (the machine is unchanged); anything else is treated as a bug. */
@@ -309,7 +309,7 @@ export class NamespaceRunner<M> {
       }
       if (snap.exists) {
         const idem = this.newTable();
-        const machine = this.opts.rebuild(withoutIdempotency<IpamRecord>(snap.records, idem));
+        const machine = this.opts.rebuild(withoutIdempotency<LoadRecord>(snap.records, idem));
         this.state = { exists: true, version: snap.version, machine, idem };
       } else {
         this.state = { exists: false, version: snap.version };

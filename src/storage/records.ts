@@ -4,8 +4,9 @@
 // Also: a batch of changes collapsed to one final operation per key, which the stores write as bulk puts and
 // bulk deletes.
 
-import type { IPRecord, PrefixRecord } from "../core/types";
-import { type ExtraRecord, type StoredChange, type StoredRecord, validateChange } from "./types";
+import type { IPBlockRecord, IPRecord, PrefixRecord } from "../core/types";
+import { formatAddr } from "../net";
+import { type ExtraRecord, type LoadedRecord, type StoredChange, type StoredRecord, validateChange } from "./types";
 
 /**
  * A record's identity within its namespace and kind: the prefix's CIDR, "<prefix> <ip>" for an address, the
@@ -65,6 +66,20 @@ export function splitExtraId(id: string): { kind: ExtraRecord["kind"]; key: stri
 export function splitIpKey(key: string): { prefix: string; ip: string } {
   const at = key.indexOf(" ");
   return { prefix: key.slice(0, at), ip: key.slice(at + 1) };
+}
+
+/** The addresses of a block record, one ip record each, in ascending order. */
+export function* blockIpRecords(block: IPBlockRecord): IterableIterator<IPRecord> {
+  const { prefix, family, first, offsets } = block;
+  for (const offset of offsets) yield { kind: "ip", prefix, ip: formatAddr(family, first + BigInt(offset)) };
+}
+
+/** Loaded records with every block record (kind "ips") expanded into its ip records: one record per address. */
+export function* expandRecords(records: Iterable<LoadedRecord>): IterableIterator<StoredRecord> {
+  for (const r of records) {
+    if (r.kind === "ips") yield* blockIpRecords(r);
+    else yield r;
+  }
 }
 
 /** A batch reduced to its effect: for every key touched, the last operation on it. */

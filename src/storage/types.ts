@@ -8,7 +8,7 @@
 // Versions are per namespace name and never go backwards, not even across delete and re-create: every
 // successful commit, create and delete bumps them by one. Version 0 means "this name was never created".
 
-import type { Change, IpamRecord } from "../core/types";
+import type { Change, IPBlockRecord, IpamRecord } from "../core/types";
 
 /**
  * Kinds of records a store keeps besides the core's prefixes and addresses, for the layers above the core
@@ -28,8 +28,13 @@ export interface ExtraRecord {
 /** What a store keeps: the core's records and the extra kinds. */
 export type StoredRecord = IpamRecord | ExtraRecord;
 export type StoredChange = Change | { op: "put" | "delete"; record: ExtraRecord };
+/**
+ * What a load yields: the stored records, where a store may hand many unlabelled addresses of one prefix over
+ * as one block record (kind "ips": DO SQLite does). `expandRecords` (records.ts) turns blocks back into ip records.
+ */
+export type LoadedRecord = StoredRecord | IPBlockRecord;
 
-export const isExtraRecord = (r: StoredRecord): r is ExtraRecord => r.kind !== "prefix" && r.kind !== "ip";
+export const isExtraRecord = (r: LoadedRecord): r is ExtraRecord => r.kind !== "prefix" && r.kind !== "ip" && r.kind !== "ips";
 
 /** What a store holds about one namespace. */
 export interface NamespaceSnapshot {
@@ -41,7 +46,7 @@ export interface NamespaceSnapshot {
    * The namespace's records (none when it does not exist), best with prefixes before addresses so the core
    * can build while reading. May be a lazy cursor: consume it once, right away (before any other await).
    */
-  records: Iterable<StoredRecord>;
+  records: Iterable<LoadedRecord>;
 }
 
 /** A namespace's existence and version, without its records. */

@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { namespaceNotFound } from "../../src/core/errors";
 import type { Command, IPInfo, IpamRecord, PrefixInfo, Usage } from "../../src/core/types";
 import type { Outcome } from "../../src/server/outcome";
+import { expandRecords } from "../../src/storage/records";
 import { isExtraRecord, type Store } from "../../src/storage/types";
 import type { NamespaceObject } from "../../worker/namespace-object";
 
@@ -59,7 +60,7 @@ async function observe(c: Client) {
       store: Store;
       runner: { read<T>(f: (ns: { records(): IpamRecord[] }) => T): Promise<T> };
     };
-    const rows = [...(await internals.store.load(c.name)).records]
+    const rows = [...expandRecords((await internals.store.load(c.name)).records)]
       .filter((r): r is IpamRecord => !isExtraRecord(r))
       .map(recordKey)
       .sort();

@@ -3,6 +3,7 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { DoSqliteStore } from "../../src/storage/do-sqlite";
+import { expandRecords } from "../../src/storage/records";
 import { ReferenceStore } from "../../src/storage/reference-store";
 import { freshName, storeContract } from "../../src/storage/testing/contract";
 import type { Store } from "../../src/storage/types";
@@ -34,7 +35,7 @@ describeOnDurableObjects("do-sqlite layout", () => {
         .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '_cf_%' ORDER BY name")
         .toArray()
         .map((r) => r.name);
-      expect(tables).toEqual(["ips", "namespaces", "prefixes", "records"]);
+      expect(tables).toEqual(["ip_blocks", "ips", "namespaces", "prefixes", "records"]);
     });
   });
 
@@ -49,7 +50,7 @@ describeOnDurableObjects("do-sqlite layout", () => {
       sql.exec("INSERT INTO prefixes VALUES ('old', '10.0.0.0/24', '')");
       sql.exec("INSERT INTO ips VALUES ('old', '10.0.0.0/24', '10.0.0.1')");
       const store = new DoSqliteStore(storage);
-      expect(await store.load("old").then((l) => ({ ...l, records: [...l.records] }))).toEqual({
+      expect(await store.load("old").then((l) => ({ ...l, records: [...expandRecords(l.records)] }))).toEqual({
         exists: true,
         version: 3,
         records: [
@@ -62,7 +63,7 @@ describeOnDurableObjects("do-sqlite layout", () => {
     });
   });
 
-  it("keeps one readable row per record", async () => {
+  it("keeps one readable row per prefix, and addresses in readable blocks", async () => {
     await inFreshObject(async (store, storage) => {
       const ns = freshName();
       const { version } = await store.createNamespace(ns);
@@ -78,9 +79,10 @@ describeOnDurableObjects("do-sqlite layout", () => {
         { cidr: "10.0.0.0/16", parent_cidr: "" },
         { cidr: "10.0.1.0/24", parent_cidr: "10.0.0.0/16" },
       ]);
-      expect(storage.sql.exec("SELECT prefix, ip FROM ips WHERE namespace = ?", ns).toArray()).toEqual([
-        { prefix: "10.0.1.0/24", ip: "10.0.1.1" },
+      expect(storage.sql.exec("SELECT prefix, first_ip, count FROM ip_blocks WHERE namespace = ?", ns).toArray()).toEqual([
+        { prefix: "10.0.1.0/24", first_ip: "10.0.1.1", count: 1 },
       ]);
+      expect(storage.sql.exec("SELECT prefix, ip FROM ips WHERE namespace = ?", ns).toArray()).toEqual([]);
     });
   });
 
@@ -94,7 +96,7 @@ describeOnDurableObjects("do-sqlite layout", () => {
       version = await store.commit(ns, version, [{ op: "put", record: { kind: "prefix", cidr: p, parentCidr: "" } }, ...fill]);
       const before = store.counters.rowsWritten;
       await store.commit(ns, version, [{ op: "put", record: { kind: "ip", prefix: p, ip: "10.20.200.1" } }]);
-      // One ip row plus the version row, at 5,000 addresses already held.
+      // The address's block (rewritten in place) plus the version row, at 5,000 addresses already held.
       expect(store.counters.rowsWritten - before).toBe(2);
     });
   });
