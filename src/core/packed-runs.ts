@@ -67,9 +67,14 @@ export class PackedRuns<K extends Offset> implements RunStore<K> {
       chunk = this.chunks[--c];
       i = chunk.count - 1;
     }
-    const start = plus(this.bases[c], chunk.delta(i));
+    return this.found(c, i);
+  }
+
+  /** Notes run i of chunk c as the one found. */
+  private found(c: number, i: number): true {
+    const start = plus(this.bases[c], this.chunks[c].delta(i));
     this.foundStart = start;
-    this.foundEnd = plus(start, chunk.length(i));
+    this.foundEnd = plus(start, this.chunks[c].length(i));
     this.foundChunk = c;
     this.foundIndex = i;
     return true;
@@ -240,15 +245,7 @@ export class PackedRuns<K extends Offset> implements RunStore<K> {
   /** Finds the last run (into foundStart, foundEnd); false when there is none. */
   lastRun(): boolean {
     const c = this.chunks.length - 1;
-    if (c < 0) return false;
-    const chunk = this.chunks[c];
-    const i = chunk.count - 1;
-    const start = plus(this.bases[c], chunk.delta(i));
-    this.foundStart = start;
-    this.foundEnd = plus(start, chunk.length(i));
-    this.foundChunk = c;
-    this.foundIndex = i;
-    return true;
+    return c >= 0 && this.found(c, this.chunks[c].count - 1);
   }
 
   /**

@@ -222,10 +222,15 @@ function editInPlace(sql: SqlStorage, namespace: string, prefix: string, row: Bl
   }
   while (m < offsets.length) merged.push(offsets[m++]);
   if (!offsetsFitOneBlock(merged)) return null;
+  return updateBlock(sql, namespace, prefix, first, merged.length, encodeOffsetGaps(merged, 0, merged.length));
+}
+
+/** Rewrites the members of the block that starts at `first`. */
+function updateBlock(sql: SqlStorage, namespace: string, prefix: string, first: bigint, count: number, gaps: Uint8Array): number {
   return sql.exec(
     "UPDATE ip_blocks SET count = ?, data = ? WHERE namespace = ? AND prefix = ? AND first = ?",
-    merged.length,
-    blob(encodeOffsetGaps(merged, 0, merged.length)),
+    count,
+    blob(gaps),
     namespace,
     prefix,
     blob(addressBytes(first)),
@@ -236,14 +241,7 @@ function editInPlace(sql: SqlStorage, namespace: string, prefix: string, row: Bl
 function replaceBlock(sql: SqlStorage, namespace: string, prefix: string, family: Family, row: BlockRow | null, members: bigint[]): number {
   const starts = blockStarts(members);
   if (row !== null && starts.length === 1 && members[0] === row.first) {
-    return sql.exec(
-      "UPDATE ip_blocks SET count = ?, data = ? WHERE namespace = ? AND prefix = ? AND first = ?",
-      members.length,
-      blob(encodeGaps(members, 0, members.length)),
-      namespace,
-      prefix,
-      blob(addressBytes(row.first)),
-    ).rowsWritten;
+    return updateBlock(sql, namespace, prefix, row.first, members.length, encodeGaps(members, 0, members.length));
   }
   let written = 0;
   if (row !== null)
