@@ -53,13 +53,15 @@ export function optionalReservation(value: unknown): "default" | "none" | undefi
 /** Most addresses one page of ListIPs or Dump holds. */
 export const MAX_PAGE_SIZE = 100_000;
 
-/** A page size: an integer from 1 to MAX_PAGE_SIZE; undefined for an unpaged call. */
-export function optionalPageSize(value: unknown): number | undefined {
-  if (value === undefined) return undefined;
+/** A page size: an integer from 1 to MAX_PAGE_SIZE. */
+export function pageSize(value: unknown): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > MAX_PAGE_SIZE)
     throw new IpamError("invalid_input", `page_size must be from 1 to ${MAX_PAGE_SIZE}, got ${describe(value)}`);
   return value;
 }
+
+/** A page size, or undefined for an unpaged call. */
+export const optionalPageSize = (value: unknown): number | undefined => (value === undefined ? undefined : pageSize(value));
 
 export function optionalBool(name: string, value: unknown): boolean {
   if (value === undefined || typeof value === "boolean") return value === true;

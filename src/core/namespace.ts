@@ -25,7 +25,7 @@ import {
 import type { AddressKey } from "./address-labels";
 import { appendRecords, buildNamespace } from "./builder";
 import { ChurnSafeMap } from "./churn-safe-map";
-import { bulkCount, bulkList, commandObject, length, optionalBool, optionalPageSize, optionalReservation, optionalStr, str, unknownOp } from "./command-check";
+import { bulkCount, bulkList, commandObject, length, optionalBool, optionalPageSize, optionalReservation, optionalStr, pageSize, str, unknownOp } from "./command-check";
 import { exportDump, parseDump } from "./dump";
 import { dumpPage, dumpCursor } from "./dump-page";
 import * as E from "./errors";
@@ -99,7 +99,7 @@ export class Namespace {
       case "releaseIP":
         return this.releaseIP(str("prefixCidr", cmd.prefixCidr), str("ip", cmd.ip));
       case "listIPs":
-        return cmd.selector === undefined ? unchanged(this.unpagedIPs(str("prefixCidr", cmd.prefixCidr))) : this.runExtension(cmd);
+        return cmd.selector === undefined ? unchanged(unpagedIPs(this.lookupWrapped(str("prefixCidr", cmd.prefixCidr)))) : this.runExtension(cmd);
       case "dump":
         this.checkFitsOneMessage();
         return unchanged(exportDump(this));
@@ -139,15 +139,13 @@ export class Namespace {
       case "releaseIPsByLabel":
         return this.releaseIPsByLabel(optionalStr("prefixCidr", cmd.prefixCidr), requiredSelector(cmd.selector));
       case "listIPEntries": {
-        const pageSize = optionalPageSize(cmd.pageSize);
+        const size = optionalPageSize(cmd.pageSize);
         const prefixCidr = str("prefixCidr", cmd.prefixCidr);
         const selector = checkLabels("label selector", cmd.selector);
-        return unchanged(pageSize === undefined ? this.listIPs(prefixCidr, selector) : this.listIPsPage(prefixCidr, selector, pageSize, optionalStr("after", cmd.after)));
+        return unchanged(size === undefined ? this.listIPs(prefixCidr, selector) : this.listIPsPage(prefixCidr, selector, size, optionalStr("after", cmd.after)));
       }
-      case "dumpPage": {
-        const pageSize = optionalPageSize(cmd.pageSize ?? 0)!;
-        return unchanged(dumpPage(this.sortedPrefixes(), pageSize, cmd.after === undefined ? undefined : dumpCursor(cmd.after)));
-      }
+      case "dumpPage":
+        return unchanged(dumpPage(this.sortedPrefixes(), pageSize(cmd.pageSize), cmd.after === undefined ? undefined : dumpCursor(cmd.after)));
       default:
         throw unknownOp(cmd.op);
     }
@@ -591,13 +589,7 @@ export class Namespace {
       if (entries.length > E.ONE_MESSAGE_MAX_ADDRESSES) throw tooManyIPs(node, entries.length);
       return { ips: entries.map((e) => e.ip), labelled: entries };
     }
-    return { ips: this.unpagedIPs(rawPrefix), labelled: node.labelled().map(([key, labels]) => ipInfo(node, node.formatKey(key), labels)) };
-  }
-
-  private unpagedIPs(rawPrefix: string): string[] {
-    const node = this.lookupWrapped(rawPrefix);
-    if (node.heldCount > E.ONE_MESSAGE_MAX_ADDRESSES) throw tooManyIPs(node, node.heldCount);
-    return node.ipStrings();
+    return { ips: unpagedIPs(node), labelled: node.labelled().map(([key, labels]) => ipInfo(node, node.formatKey(key), labels)) };
   }
 
   /** At most `size` addresses above `after` (keyset paging: a page is where it was, whatever changed before it). */
@@ -640,6 +632,12 @@ export class Namespace {
     for (const [first, node] of built.topLevel6.entries()) this.topLevel6.insert(first, node);
     return { result: null, changes: this.records().map(put) };
   }
+}
+
+/** Every address of the prefix, for a one-message answer: refused when that is too many. */
+function unpagedIPs(node: PrefixNode): string[] {
+  if (node.heldCount > E.ONE_MESSAGE_MAX_ADDRESSES) throw tooManyIPs(node, node.heldCount);
+  return node.ipStrings();
 }
 
 const tooManyIPs = (node: PrefixNode, count: number) =>
